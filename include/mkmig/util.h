@@ -1,0 +1,96 @@
+/*
+ * util.h — memory, strings and small containers shared by every stage.
+ *
+ * Ownership model: one mm_arena per compilation owns everything the pipeline builds (model,
+ * changes, plan, SQL text). Nothing allocated from it is freed on its own; mm_arena_release()
+ * frees it all, and runs the cleanups registered with mm_arena_defer() (how foreign trees such as
+ * libpg_query's protobuf results are tied to the compilation). Allocation failure aborts
+ * (git's xmalloc), so no caller checks for NULL.
+ */
+#ifndef MKMIG_UTIL_H
+#define MKMIG_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MM_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define MM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Broken invariant: a programmer error, never a user error. */
+#define MM_BUG(...) mm_bug(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void mm_bug(const char *file, int line, const char *fmt, ...) MM_PRINTF(3, 4);
+
+void *mm_xmalloc(size_t n);
+void *mm_xcalloc(size_t n, size_t size);
+void *mm_xrealloc(void *p, size_t n);
+char *mm_xstrdup(const char *s);
+
+/* --- arena ------------------------------------------------------------------------------- */
+struct mm_arena_chunk;
+struct mm_arena_defer;
+struct mm_arena {
+	struct mm_arena_chunk *head;
+	struct mm_arena_defer *defers;
+};
+void mm_arena_init(struct mm_arena *a);
+void mm_arena_release(struct mm_arena *a);
+void *mm_alloc(struct mm_arena *a, size_t n);  /* zeroed, 16-byte aligned */
+char *mm_strdup(struct mm_arena *a, const char *s);
+char *mm_strndup(struct mm_arena *a, const char *s, size_t n);
+char *mm_sprintf(struct mm_arena *a, const char *fmt, ...) MM_PRINTF(2, 3);
+char *mm_vsprintf(struct mm_arena *a, const char *fmt, va_list ap) MM_PRINTF(2, 0);
+/* Run fn(p) when the arena is released (last registered runs first). */
+void mm_arena_defer(struct mm_arena *a, void (*fn)(void *), void *p);
+
+/* --- mm_buf: git's strbuf contract ---------------------------------------------------------
+ * buf is never NULL and always NUL-terminated; len is authoritative; appends cannot fail;
+ * mm_buf_detach() is the only way to take the heap string; mm_buf_release() returns to init. */
+struct mm_buf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+extern char mm_buf_empty[];
+#define MM_BUF_INIT { mm_buf_empty, 0, 0 }
+void mm_buf_init(struct mm_buf *b);
+void mm_buf_release(struct mm_buf *b);
+void mm_buf_reset(struct mm_buf *b);
+void mm_buf_grow(struct mm_buf *b, size_t extra);
+void mm_buf_add(struct mm_buf *b, const void *data, size_t n);
+void mm_buf_adds(struct mm_buf *b, const char *s);
+void mm_buf_addch(struct mm_buf *b, char c);
+void mm_buf_addf(struct mm_buf *b, const char *fmt, ...) MM_PRINTF(2, 3);
+void mm_buf_vaddf(struct mm_buf *b, const char *fmt, va_list ap) MM_PRINTF(2, 0);
+char *mm_buf_detach(struct mm_buf *b, size_t *len);
+/* Copy the contents into the arena (the buffer keeps its own). */
+char *mm_buf_arena(struct mm_buf *b, struct mm_arena *a);
+
+/* --- vec: a growable array of pointers, allocated in an arena ---------------------------- */
+struct mm_vec {
+	void **items;
+	size_t len;
+	size_t cap;
+};
+void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item);
+#define mm_vec_at(v, i) ((v)->items[(i)])
+
+/* --- text helpers ------------------------------------------------------------------------- */
+bool mm_streq(const char *a, const char *b);            /* NULL-safe */
+bool mm_strcaseeq(const char *a, const char *b);        /* ASCII case-insensitive, NULL-safe */
+/* Length of the longest prefix of s (at most max bytes) that ends on a UTF-8 boundary. */
+size_t mm_utf8_clip(const char *s, size_t max);
+/* Offset of the first invalid UTF-8 sequence in s[0..n), or n when the text is valid. */
+size_t mm_utf8_invalid_at(const char *s, size_t n);
+
+/* --- files -------------------------------------------------------------------------------- */
+/* Read a whole file (or stdin for "-") into a NUL-terminated heap string; -1 with errno set. */
+int mm_read_file(const char *path, char **out, size_t *len, size_t max);
+/* Write atomically: temp file in the same directory, fsync, rename; never replaces an existing
+ * file unless overwrite is true. Returns 0, or -1 with errno set (EEXIST when it would overwrite). */
+int mm_write_file_atomic(const char *path, const char *data, size_t len, bool overwrite);
+int mm_mkdir_p(const char *path);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * cli.h — the command-line layer: the verb table, the shared options, and the verbs' entry
+ * points. Only src/cli/ prints results or decides exit codes.
+ */
+#ifndef MKMIG_CLI_H
+#define MKMIG_CLI_H
+
+#include "mkmig/ctx.h"
+
+enum mm_exit { MM_EXIT_OK = 0, MM_EXIT_HAZARDS = 1, MM_EXIT_USAGE = 2 };
+
+/* What a verb accepts beyond the options every verb shares. */
+enum cli_flags {
+	CLI_TAKES_FILES = 1 << 0,   /* positional arguments are SQL files ("-" or none = stdin) */
+	CLI_TAKES_SCHEMA = 1 << 1,  /* --schema/--dir/--db */
+	CLI_TAKES_DOWN = 1 << 2,    /* --down */
+	CLI_HIDDEN = 1 << 3,        /* not listed in --help */
+};
+
+struct cli_args {
+	struct mm_vec files;    /* const char *: inputs */
+	struct mm_vec schemas;  /* const char *: --schema files */
+	const char *dir;        /* --dir */
+	const char *db;         /* --db */
+	bool down;
+	bool color;
+	struct mm_vec rest;     /* const char *: verb-specific words */
+};
+
+struct cli_verb {
+	const char *name;
+	int (*run)(struct mm_ctx *ctx, struct cli_args *args);
+	unsigned flags;
+	const char *usage;
+	const char *summary;
+};
+
+const struct cli_verb *cli_find_verb(const char *name);
+const struct cli_verb *cli_default_verb(void);
+void cli_print_usage(FILE *out);
+/* Parse argv (after the verb word) into args and ctx->opt; returns MM_EXIT_OK, or MM_EXIT_USAGE
+ * after printing a one-line error and a hint. *done is set when --help was answered. */
+int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **argv,
+              struct cli_args *args, bool *done);
+/* Read and parse every input file into one statement list; errors are in ctx. */
+struct mm_stmt_list;
+int cli_read_inputs(struct mm_ctx *ctx, struct cli_args *args, struct mm_stmt_list *out);
+
+int cmd_filter(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_parse(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_help(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_version(struct mm_ctx *ctx, struct cli_args *args);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * main.c — argv → verb → run; prints the diagnostics and is the only place that exits.
+ * A verb builds its whole output in memory; nothing reaches stdout when an error was reported.
+ */
+#include "cli.h"
+#include "mkmig/sql.h"
+
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	const struct cli_verb *verb = cli_default_verb();
+	int shift = 0;
+	if (argc > 1 && argv[1][0] != '-') {
+		const struct cli_verb *v = cli_find_verb(argv[1]);
+		/* A word that is no verb is an input file of the default verb, unless it looks like a
+		 * mistyped verb (no dot, no slash, and no such file). */
+		if (v) {
+			verb = v;
+			shift = 1;
+		}
+	}
+	if (argc > 1 && strcmp(argv[1], "--version") == 0)
+		verb = cli_find_verb("version"), shift = 1;
+
+	struct mm_ctx ctx;
+	mm_ctx_init(&ctx);
+	struct cli_args args;
+	memset(&args, 0, sizeof(args));
+	bool done;
+	argv[shift] = argv[0];
+	int rc = cli_parse(&ctx, verb, argc - shift, argv + shift, &args, &done);
+	if (rc == MM_EXIT_OK && !done)
+		rc = verb->run(&ctx, &args);
+	mm_diags_print(&ctx.diags, stderr, args.color);
+	if (rc == MM_EXIT_OK && ctx.diags.nerrors)
+		rc = MM_EXIT_USAGE;
+	mm_ctx_release(&ctx);
+	mm_sql_shutdown();
+	return rc;
+}

@@ -1,0 +1,355 @@
+/*
+ * pgq.c — the only file that calls libpg_query: read, parse, deparse, scan.
+ *
+ * Unit conversions happen here once: libpg_query's error cursorpos counts characters from 1
+ * (0 = unknown); node locations are 0-based byte offsets. Everything leaving this file speaks
+ * byte offsets into an mm_source. Unpacked protobuf trees are tied to the arena (freed with it).
+ */
+#include "mkmig/sql.h"
+
+#include <errno.h>
+#include <pg_query.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void free_parse_result(void *p)
+{
+	pg_query__parse_result__free_unpacked(p, NULL);
+}
+
+const char *mm_sql_grammar_version(void)
+{
+	return PG_VERSION;
+}
+
+void mm_sql_shutdown(void)
+{
+	/* pg_query_exit() dereferences the thread's top memory context, which exists only after a
+	 * first call (libpg_query 15-4.0 crashes otherwise); a scan of "" creates it statelessly. */
+	pg_query_free_scan_result(pg_query_scan(""));
+	pg_query_exit();
+}
+
+/* --- reading ------------------------------------------------------------------------------ */
+
+struct mm_source *mm_sql_read(struct mm_ctx *ctx, const char *path)
+{
+	char *text;
+	size_t len;
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if (mm_read_file(path, &text, &len, MM_MAX_INPUT_BYTES) != 0) {
+		if (errno == EFBIG)
+			mm_error_hint(ctx, NULL, 0, 0, "split the input into several files",
+			              "%s: input is larger than %zu MiB, the most mkmig reads in one file",
+			              name, MM_MAX_INPUT_BYTES >> 20);
+		else
+			mm_error(ctx, NULL, 0, 0, "cannot read '%s': %s", name, strerror(errno));
+		return NULL;
+	}
+	mm_arena_defer(&ctx->arena, free, text);
+	struct mm_source *src = mm_source_new(&ctx->arena, name, text, len);
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		mm_error_hint(ctx, src, (size_t)(nul - text), 1, "is this a binary file?",
+		              "NUL byte in SQL input");
+		return NULL;
+	}
+	size_t bad = mm_utf8_invalid_at(text, len);
+	if (bad < len) {
+		mm_error_hint(ctx, src, bad, 1, "mkmig reads SQL as UTF-8; convert the file with iconv",
+		              "invalid UTF-8 byte 0x%02x", (unsigned char)text[bad]);
+		return NULL;
+	}
+	return src;
+}
+
+/* --- positions ---------------------------------------------------------------------------- */
+
+/* Byte offset of the 1-based character position pos in text (clamped to len). */
+static size_t char_to_byte(const char *text, size_t len, int pos)
+{
+	size_t off = 0;
+	for (int c = 1; c < pos && off < len; c++) {
+		off++;
+		while (off < len && ((unsigned char)text[off] & 0xC0) == 0x80)
+			off++;
+	}
+	return off < len ? off : len;
+}
+
+/* Skip white space and comments (-- to end of line, nested C-style) from off. */
+static size_t skip_blank(const char *t, size_t off, size_t end)
+{
+	while (off < end) {
+		char c = t[off];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			off++;
+		} else if (c == '-' && off + 1 < end && t[off + 1] == '-') {
+			while (off < end && t[off] != '\n')
+				off++;
+		} else if (c == '/' && off + 1 < end && t[off + 1] == '*') {
+			int depth = 0;
+			do {
+				if (t[off] == '/' && off + 1 < end && t[off + 1] == '*') {
+					depth++;
+					off += 2;
+				} else if (t[off] == '*' && off + 1 < end && t[off + 1] == '/') {
+					depth--;
+					off += 2;
+				} else
+					off++;
+			} while (depth > 0 && off < end);
+		} else
+			break;
+	}
+	return off;
+}
+
+/* Length of the token PostgreSQL names in `... at or near "TOKEN"`, when it stands at off. */
+static size_t near_token_len(const char *msg, const char *text, size_t len, size_t off)
+{
+	const char *p = strstr(msg, "at or near \"");
+	if (!p)
+		return 1;
+	p += strlen("at or near \"");
+	const char *q = strrchr(p, '"');
+	if (!q || q == p)
+		return 1;
+	size_t n = (size_t)(q - p);
+	return off + n <= len && memcmp(text + off, p, n) == 0 ? n : 1;
+}
+
+static int report_pg_error(struct mm_ctx *ctx, struct mm_source *src, size_t base, size_t span_len,
+                           PgQueryError *err)
+{
+	size_t off = base;
+	size_t len = 1;
+	if (err->cursorpos > 0) {
+		off = base + char_to_byte(src->text + base, span_len, err->cursorpos);
+		len = near_token_len(err->message, src->text, src->len, off);
+	}
+	const char *hint = NULL;
+	if (strstr(err->message, "unterminated quoted string"))
+		hint = "a string literal opened here is never closed: add the closing quote";
+	else if (strstr(err->message, "unterminated dollar-quoted string"))
+		hint = "a dollar-quoted body opened here is never closed: add the matching $tag$";
+	else if (strstr(err->message, "unterminated quoted identifier"))
+		hint = "a quoted identifier opened here is never closed: add the closing double quote";
+	else if (strstr(err->message, "unterminated /* comment"))
+		hint = "a comment opened here is never closed: add */";
+	else if (strstr(err->message, "syntax error"))
+		hint = mm_sprintf(&ctx->arena, "PostgreSQL %s grammar; is this valid SQL for it?", PG_VERSION);
+	return mm_error_hint(ctx, src, off, len, hint, "%s", err->message);
+}
+
+/* --- parsing ------------------------------------------------------------------------------ */
+
+static PgQuery__ParseResult *parse_text(struct mm_ctx *ctx, struct mm_source *src, size_t base,
+                                        size_t span_len, const char *text)
+{
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
+	if (r.error) {
+		report_pg_error(ctx, src, base, span_len, r.error);
+		pg_query_free_protobuf_parse_result(r);
+		return NULL;
+	}
+	PgQuery__ParseResult *tree =
+	    pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	if (!tree)
+		MM_BUG("libpg_query produced a parse tree protobuf-c cannot unpack");
+	mm_arena_defer(&ctx->arena, free_parse_result, tree);
+	return tree;
+}
+
+int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out)
+{
+	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
+	if (!tree)
+		return -1;
+	for (size_t i = 0; i < tree->n_stmts; i++) {
+		PgQuery__RawStmt *raw = tree->stmts[i];
+		size_t start = (size_t)raw->stmt_location;
+		size_t end = raw->stmt_len ? start + (size_t)raw->stmt_len : src->len;
+		if (end > src->len)
+			end = src->len;
+		start = skip_blank(src->text, start, end);
+		while (end > start && strchr(" \t\r\n\f\v;", src->text[end - 1]))
+			end--;
+		struct mm_stmt *st = mm_alloc(&ctx->arena, sizeof(*st));
+		st->src = src;
+		st->off = start;
+		st->len = end - start;
+		st->text = mm_strndup(&ctx->arena, src->text + start, end - start);
+		st->node = raw->stmt;
+		st->index = i;
+		mm_vec_push(&ctx->arena, &out->items, st);
+	}
+	return 0;
+}
+
+PgQuery__Node *mm_sql_parse_one(struct mm_ctx *ctx, const char *sql, const char *what)
+{
+	struct mm_source *src = mm_source_new(&ctx->arena, what, mm_strdup(&ctx->arena, sql), strlen(sql));
+	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
+	if (!tree)
+		return NULL;
+	if (tree->n_stmts != 1) {
+		mm_error(ctx, src, 0, src->len, "expected exactly one statement, found %zu", tree->n_stmts);
+		return NULL;
+	}
+	return tree->stmts[0]->stmt;
+}
+
+/* Parse `prefix fragment suffix`; errors point into the fragment (offset shifted back). */
+static PgQuery__Node *parse_carrier(struct mm_ctx *ctx, const char *prefix, const char *frag,
+                                    const char *suffix, const char *what)
+{
+	struct mm_source *src = mm_source_new(&ctx->arena, what, mm_strdup(&ctx->arena, frag), strlen(frag));
+	char *text = mm_sprintf(&ctx->arena, "%s%s%s", prefix, frag, suffix);
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
+	if (r.error) {
+		size_t plen = strlen(prefix);
+		size_t pos = r.error->cursorpos > 0 ? char_to_byte(text, strlen(text), r.error->cursorpos) : plen;
+		size_t off = pos >= plen ? pos - plen : 0;
+		if (off > src->len)
+			off = src->len;
+		mm_error(ctx, src, off, near_token_len(r.error->message, src->text, src->len, off), "%s",
+		         r.error->message);
+		pg_query_free_protobuf_parse_result(r);
+		return NULL;
+	}
+	PgQuery__ParseResult *tree =
+	    pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	mm_arena_defer(&ctx->arena, free_parse_result, tree);
+	if (tree->n_stmts != 1 || tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+		mm_error(ctx, src, 0, src->len, "expected a single %s", what);
+		return NULL;
+	}
+	PgQuery__SelectStmt *sel = tree->stmts[0]->stmt->select_stmt;
+	if (sel->n_target_list != 1 || sel->n_from_clause || sel->where_clause) {
+		mm_error(ctx, src, 0, src->len, "expected a single %s", what);
+		return NULL;
+	}
+	return sel->target_list[0]->res_target->val;
+}
+
+PgQuery__Node *mm_sql_parse_expr(struct mm_ctx *ctx, const char *expr)
+{
+	return parse_carrier(ctx, "SELECT (", expr, ")", "expression");
+}
+
+PgQuery__TypeName *mm_sql_parse_type(struct mm_ctx *ctx, const char *type)
+{
+	PgQuery__Node *n = parse_carrier(ctx, "SELECT NULL::", type, "", "type name");
+	if (!n)
+		return NULL;
+	if (n->node_case != PG_QUERY__NODE__NODE_TYPE_CAST) {
+		struct mm_source *src = mm_source_new(&ctx->arena, "type name", type, strlen(type));
+		mm_error(ctx, src, 0, src->len, "expected a type name");
+		return NULL;
+	}
+	return n->type_cast->type_name;
+}
+
+/* --- deparsing ---------------------------------------------------------------------------- */
+
+char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
+{
+	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
+	raw.stmt = stmt;
+	PgQuery__RawStmt *raws[1] = { &raw };
+	PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
+	pr.version = PG_VERSION_NUM;
+	pr.n_stmts = 1;
+	pr.stmts = raws;
+	size_t n = pg_query__parse_result__get_packed_size(&pr);
+	uint8_t *data = mm_xmalloc(n);
+	pg_query__parse_result__pack(&pr, data);
+	PgQueryProtobuf pb = { .len = n, .data = (char *)data };
+	PgQueryDeparseResult r = pg_query_deparse_protobuf(pb);
+	free(data);
+	char *out = NULL;
+	if (r.error)
+		mm_error(ctx, NULL, 0, 0, "internal: cannot deparse a generated statement: %s", r.error->message);
+	else
+		out = mm_strdup(&ctx->arena, r.query);
+	pg_query_free_deparse_result(r);
+	return out;
+}
+
+/* Deparse `SELECT <node>` and strip the carrier. */
+static char *deparse_in_select(struct mm_ctx *ctx, PgQuery__Node *val, const char *prefix)
+{
+	PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
+	rt.val = val;
+	PgQuery__Node rtn = PG_QUERY__NODE__INIT;
+	rtn.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+	rtn.res_target = &rt;
+	PgQuery__Node *targets[1] = { &rtn };
+	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
+	sel.n_target_list = 1;
+	sel.target_list = targets;
+	sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	PgQuery__Node sn = PG_QUERY__NODE__INIT;
+	sn.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+	sn.select_stmt = &sel;
+	char *s = mm_sql_deparse(ctx, &sn);
+	if (!s)
+		return NULL;
+	size_t pl = strlen(prefix);
+	if (strncmp(s, prefix, pl) != 0)
+		MM_BUG("deparsed carrier \"%s\" lacks prefix \"%s\"", s, prefix);
+	return s + pl;
+}
+
+char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
+{
+	return deparse_in_select(ctx, expr, "SELECT ");
+}
+
+char *mm_sql_deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type)
+{
+	PgQuery__AConst nul = PG_QUERY__A__CONST__INIT;
+	nul.isnull = true;
+	nul.location = -1;
+	PgQuery__Node nn = PG_QUERY__NODE__INIT;
+	nn.node_case = PG_QUERY__NODE__NODE_A_CONST;
+	nn.a_const = &nul;
+	PgQuery__TypeCast tc = PG_QUERY__TYPE_CAST__INIT;
+	tc.arg = &nn;
+	tc.type_name = type;
+	tc.location = -1;
+	PgQuery__Node tn = PG_QUERY__NODE__INIT;
+	tn.node_case = PG_QUERY__NODE__NODE_TYPE_CAST;
+	tn.type_cast = &tc;
+	return deparse_in_select(ctx, &tn, "SELECT NULL::");
+}
+
+/* --- keywords ----------------------------------------------------------------------------- */
+
+enum mm_keyword_kind mm_sql_keyword_kind(const char *word)
+{
+	static const enum mm_keyword_kind map[] = {
+		[PG_QUERY__KEYWORD_KIND__NO_KEYWORD] = MM_KW_NONE,
+		[PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD] = MM_KW_UNRESERVED,
+		[PG_QUERY__KEYWORD_KIND__COL_NAME_KEYWORD] = MM_KW_COL_NAME,
+		[PG_QUERY__KEYWORD_KIND__TYPE_FUNC_NAME_KEYWORD] = MM_KW_TYPE_FUNC,
+		[PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD] = MM_KW_RESERVED,
+	};
+	PgQueryScanResult r = pg_query_scan(word);
+	enum mm_keyword_kind kind = MM_KW_NONE;
+	if (!r.error) {
+		PgQuery__ScanResult *sr =
+		    pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+		if (sr && sr->n_tokens == 1 && (size_t)sr->tokens[0]->end == strlen(word) &&
+		    (size_t)sr->tokens[0]->keyword_kind < MM_ARRAY_LEN(map))
+			kind = map[sr->tokens[0]->keyword_kind];
+		if (sr)
+			pg_query__scan_result__free_unpacked(sr, NULL);
+	}
+	pg_query_free_scan_result(r);
+	return kind;
+}

@@ -1,0 +1,121 @@
+/*
+ * arena.c — the bump allocator that owns one compilation. Chunks grow geometrically; a request
+ * larger than a chunk gets a chunk of its own. Nothing is freed before mm_arena_release().
+ */
+#include "mkmig/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_MIN ((size_t)64 << 10)
+#define ALIGN 16
+
+struct mm_arena_chunk {
+	struct mm_arena_chunk *next;
+	size_t used, size;
+	_Alignas(ALIGN) unsigned char data[];
+};
+
+struct mm_arena_defer {
+	struct mm_arena_defer *next;
+	void (*fn)(void *);
+	void *p;
+};
+
+void mm_arena_init(struct mm_arena *a)
+{
+	a->head = NULL;
+	a->defers = NULL;
+}
+
+void mm_arena_release(struct mm_arena *a)
+{
+	/* Deferred cleanups first: they may point into chunks (their records live there). */
+	for (struct mm_arena_defer *d = a->defers; d; d = d->next)
+		d->fn(d->p);
+	struct mm_arena_chunk *c = a->head;
+	while (c) {
+		struct mm_arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	mm_arena_init(a);
+}
+
+void *mm_alloc(struct mm_arena *a, size_t n)
+{
+	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	struct mm_arena_chunk *c = a->head;
+	if (!c || c->size - c->used < n) {
+		size_t size = c ? c->size * 2 : CHUNK_MIN;
+		if (size > ((size_t)8 << 20))
+			size = (size_t)8 << 20;
+		if (size < n)
+			size = n;
+		c = mm_xmalloc(sizeof(*c) + size);
+		c->used = 0;
+		c->size = size;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	return memset(p, 0, n);
+}
+
+char *mm_strndup(struct mm_arena *a, const char *s, size_t n)
+{
+	char *p = mm_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *mm_strdup(struct mm_arena *a, const char *s)
+{
+	return s ? mm_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *mm_vsprintf(struct mm_arena *a, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		MM_BUG("bad format \"%s\"", fmt);
+	char *p = mm_alloc(a, (size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *mm_sprintf(struct mm_arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *p = mm_vsprintf(a, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void mm_arena_defer(struct mm_arena *a, void (*fn)(void *), void *p)
+{
+	struct mm_arena_defer *d = mm_alloc(a, sizeof(*d));
+	d->fn = fn;
+	d->p = p;
+	d->next = a->defers;
+	a->defers = d;
+}
+
+void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item)
+{
+	if (v->len == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		void **items = mm_alloc(a, cap * sizeof(*items));
+		if (v->len)
+			memcpy(items, v->items, v->len * sizeof(*items));
+		v->items = items;
+		v->cap = cap;
+	}
+	v->items[v->len++] = item;
+}

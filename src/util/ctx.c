@@ -1,0 +1,73 @@
+/*
+ * ctx.c — compilation context lifecycle and the reporting calls every stage uses.
+ */
+#include "mkmig/ctx.h"
+
+#include <string.h>
+
+void mm_options_default(struct mm_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pg_version = MM_PG_VERSION_DEFAULT;
+	o->lock_timeout_ms = 2000;
+	o->statement_timeout_ms = 30000;
+	o->lock_retries = 10;
+	o->batch_size = 5000;
+	o->batch_sleep_ms = 0;
+}
+
+void mm_ctx_init(struct mm_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	mm_arena_init(&ctx->arena);
+	mm_options_default(&ctx->opt);
+}
+
+void mm_ctx_release(struct mm_ctx *ctx)
+{
+	mm_arena_release(&ctx->arena);
+	memset(&ctx->diags, 0, sizeof(ctx->diags));
+}
+
+static struct mm_diag *vreport(struct mm_ctx *ctx, enum mm_severity sev, const struct mm_source *src,
+                               size_t off, size_t len, const char *fmt, va_list ap)
+{
+	char *msg = mm_vsprintf(&ctx->arena, fmt, ap);
+	return mm_diag_add(&ctx->arena, &ctx->diags, sev, src, off, len, msg);
+}
+
+int mm_error(struct mm_ctx *ctx, const struct mm_source *src, size_t off, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(ctx, MM_ERROR, src, off, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int mm_error_hint(struct mm_ctx *ctx, const struct mm_source *src, size_t off, size_t len,
+                  const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct mm_diag *d = vreport(ctx, MM_ERROR, src, off, len, fmt, ap);
+	va_end(ap);
+	d->hint = hint ? mm_strdup(&ctx->arena, hint) : NULL;
+	return -1;
+}
+
+void mm_warn(struct mm_ctx *ctx, const struct mm_source *src, size_t off, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(ctx, MM_WARNING, src, off, len, fmt, ap);
+	va_end(ap);
+}
+
+void mm_note(struct mm_ctx *ctx, const struct mm_source *src, size_t off, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(ctx, MM_NOTE, src, off, len, fmt, ap);
+	va_end(ap);
+}
