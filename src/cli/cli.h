@@ -48,6 +48,10 @@ int cli_read_inputs(struct mm_ctx *ctx, struct cli_args *args, struct mm_stmt_li
 
 int cmd_filter(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_parse(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_debug(struct mm_ctx *ctx, struct cli_args *args);
+/* Build the schema model from --schema/--dir/--db (in that order; any combination). */
+struct mm_model;
+int cli_load_model(struct mm_ctx *ctx, struct cli_args *args, struct mm_model **out);
 int cmd_help(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_version(struct mm_ctx *ctx, struct cli_args *args);
 
