@@ -54,7 +54,8 @@ char *mm_sql_deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type);
 
 /* libpg_query's grammar version, e.g. "15.1". */
 const char *mm_sql_grammar_version(void);
-/* Release libpg_query's per-thread memory; call once before exit so leak checkers stay quiet. */
+/* Release libpg_query's per-thread memory; call once, just before exit, so leak checkers stay
+ * quiet. libpg_query must not be used afterwards (15-4.0 keeps a dangling context pointer). */
 void mm_sql_shutdown(void);
 
 /* --- quoting: exactly PostgreSQL's quote_ident / quote_literal ----------------------------- */

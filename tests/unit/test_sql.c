@@ -1,0 +1,203 @@
+/* test_sql.c — the SQL front end: statement positions, error positions and carets, quoting,
+ * generated names, deparse round trips. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "mkmig/sql.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int setup(void **state)
+{
+	struct mm_ctx *ctx = mm_xmalloc(sizeof(*ctx));
+	mm_ctx_init(ctx);
+	*state = ctx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	mm_ctx_release(ctx);
+	free(ctx);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	mm_sql_shutdown();
+	return 0;
+}
+
+static struct mm_source *src_of(struct mm_ctx *ctx, const char *text)
+{
+	return mm_source_new(&ctx->arena, "t.sql", mm_strdup(&ctx->arena, text), strlen(text));
+}
+
+static char *render_all(struct mm_ctx *ctx)
+{
+	struct mm_buf b = MM_BUF_INIT;
+	for (size_t i = 0; i < ctx->diags.items.len; i++)
+		mm_diag_render(&b, mm_vec_at(&ctx->diags.items, i), false);
+	char *s = mm_buf_arena(&b, &ctx->arena);
+	mm_buf_release(&b);
+	return s;
+}
+
+static void test_statement_positions(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_stmt_list l = { 0 };
+	struct mm_source *src = src_of(ctx, "-- header\nCREATE TABLE t (id int);\n\n  /* c */ CREATE INDEX i ON t (id) ;\nSELECT 'a;b'");
+	assert_int_equal(mm_sql_parse(ctx, src, &l), 0);
+	assert_int_equal(l.items.len, 3);
+	struct mm_stmt *s0 = mm_vec_at(&l.items, 0), *s1 = mm_vec_at(&l.items, 1), *s2 = mm_vec_at(&l.items, 2);
+	assert_string_equal(s0->text, "CREATE TABLE t (id int)");
+	assert_string_equal(s1->text, "CREATE INDEX i ON t (id)");
+	assert_string_equal(s2->text, "SELECT 'a;b'");
+	size_t line, col;
+	mm_source_position(src, s1->off, &line, &col);
+	assert_int_equal(line, 4);
+	assert_int_equal(col, 11);
+	assert_int_equal(s0->node->node_case, PG_QUERY__NODE__NODE_CREATE_STMT);
+	assert_int_equal(s1->node->node_case, PG_QUERY__NODE__NODE_INDEX_STMT);
+}
+
+static void test_empty_input(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_stmt_list l = { 0 };
+	assert_int_equal(mm_sql_parse(ctx, src_of(ctx, ""), &l), 0);
+	assert_int_equal(mm_sql_parse(ctx, src_of(ctx, "  -- only a comment\n/* and this */\n"), &l), 0);
+	assert_int_equal(l.items.len, 0);
+	assert_int_equal(ctx->diags.nerrors, 0);
+}
+
+static void test_syntax_error_line3(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_stmt_list l = { 0 };
+	struct mm_source *src = src_of(ctx, "CREATE TABLE t (id int);\nCREATE INDEX i ON t (id);\nALTER TABLE t ADD COLUMN x int DEFAUL 1;\n");
+	assert_int_equal(mm_sql_parse(ctx, src, &l), -1);
+	assert_int_equal(ctx->diags.nerrors, 1);
+	assert_string_equal(render_all(ctx),
+	                    "t.sql:3:32: error: syntax error at or near \"DEFAUL\"\n"
+	                    "    ALTER TABLE t ADD COLUMN x int DEFAUL 1;\n"
+	                    "                                   ^~~~~~\n"
+	                    "hint: PostgreSQL 15.1 grammar; is this valid SQL for it?\n");
+}
+
+static void test_error_column_counts_characters(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_stmt_list l = { 0 };
+	/* "é" is 2 bytes but one column. */
+	struct mm_source *src = src_of(ctx, "SELECT 'é', 1 +;");
+	assert_int_equal(mm_sql_parse(ctx, src, &l), -1);
+	struct mm_diag *d = mm_vec_at(&ctx->diags.items, 0);
+	size_t line, col;
+	mm_source_position(src, d->off, &line, &col);
+	assert_int_equal(line, 1);
+	assert_int_equal(col, 16);
+	assert_int_equal(d->off, 16);
+}
+
+static void test_unterminated(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_stmt_list l = { 0 };
+	assert_int_equal(mm_sql_parse(ctx, src_of(ctx, "SELECT 1;\nSELECT $x$ abc"), &l), -1);
+	assert_int_equal(mm_sql_parse(ctx, src_of(ctx, "SELECT \"abc"), &l), -1);
+	assert_int_equal(mm_sql_parse(ctx, src_of(ctx, "SELECT 1 /* never closed"), &l), -1);
+	assert_int_equal(ctx->diags.nerrors, 3);
+	char *all = render_all(ctx);
+	assert_non_null(strstr(all, "t.sql:2:8: error: unterminated dollar-quoted string"));
+	assert_non_null(strstr(all, "hint: a dollar-quoted body opened here is never closed"));
+	assert_non_null(strstr(all, "unterminated quoted identifier"));
+	assert_non_null(strstr(all, "unterminated /* comment"));
+}
+
+static void test_quote_ident(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_arena *a = &ctx->arena;
+	/* Expected values are PostgreSQL 15's quote_ident() output. */
+	assert_string_equal(mm_sql_ident(a, "users"), "users");
+	assert_string_equal(mm_sql_ident(a, "user_name2"), "user_name2");
+	assert_string_equal(mm_sql_ident(a, "MixedCase"), "\"MixedCase\"");
+	assert_string_equal(mm_sql_ident(a, "user"), "\"user\"");       /* reserved */
+	assert_string_equal(mm_sql_ident(a, "select"), "\"select\"");
+	assert_string_equal(mm_sql_ident(a, "int"), "\"int\"");         /* col_name keyword */
+	assert_string_equal(mm_sql_ident(a, "left"), "\"left\"");       /* type_func_name keyword */
+	assert_string_equal(mm_sql_ident(a, "name"), "name");           /* unreserved */
+	assert_string_equal(mm_sql_ident(a, "type"), "type");
+	assert_string_equal(mm_sql_ident(a, "with\"quote"), "\"with\"\"quote\"");
+	assert_string_equal(mm_sql_ident(a, "émoji"), "\"émoji\"");
+	assert_string_equal(mm_sql_ident(a, "1abc"), "\"1abc\"");
+	assert_string_equal(mm_sql_ident(a, "a$b"), "a$b");
+	assert_string_equal(mm_sql_ident(a, "a b"), "\"a b\"");
+	assert_string_equal(mm_sql_qname(a, "public", "Orders"), "public.\"Orders\"");
+	assert_string_equal(mm_sql_literal(a, "it's"), "'it''s'");
+	assert_string_equal(mm_sql_literal(a, "a\\b"), "E'a\\\\b'");
+}
+
+static void test_names(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_arena *a = &ctx->arena;
+	assert_string_equal(mm_name_pg_object(a, "orders", "customer_id", "idx"), "orders_customer_id_idx");
+	assert_string_equal(mm_name_pg_object(a, "orders", NULL, "pkey"), "orders_pkey");
+	/* Observed on PostgreSQL (pg-facts §8): the longer name is cut, the label kept. */
+	assert_string_equal(mm_name_pg_object(a, "customer_subscription_billing",
+	                                      "some_really_long_column_name_that_goes_on_and_on", "key"),
+	                    "customer_subscription_billing_some_really_long_column_name__key");
+	char *n = mm_name_pg_object(a, "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt", "éééééé", "idx");
+	assert_true(strlen(n) <= 63);
+	assert_int_equal(mm_utf8_invalid_at(n, strlen(n)), strlen(n));
+	assert_string_equal(mm_name_helper(a, "orders", "nn"), "orders_nn");
+	char long1[80], long2[80];
+	memset(long1, 'a', 70), long1[70] = 0;
+	memcpy(long2, long1, 71), long2[69] = 'b';
+	char *h1 = mm_name_helper(a, long1, "mkmig_sync"), *h2 = mm_name_helper(a, long2, "mkmig_sync");
+	assert_int_equal(strlen(h1), 63);
+	assert_string_not_equal(h1, h2);
+	assert_string_equal(h1, mm_name_helper(a, long1, "mkmig_sync")); /* deterministic */
+	assert_non_null(strstr(h1, "_mkmig_sync"));
+}
+
+static void test_deparse_round_trip(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	PgQuery__Node *n = mm_sql_parse_one(ctx, "create index concurrently foo on \"Bar\" (a) where b > 1", "test");
+	assert_non_null(n);
+	assert_true(n->index_stmt->concurrent);
+	n->index_stmt->concurrent = false;
+	assert_string_equal(mm_sql_deparse(ctx, n), "CREATE INDEX foo ON \"Bar\" USING btree (a) WHERE b > 1");
+	PgQuery__Node *e = mm_sql_parse_expr(ctx, "coalesce(x, 'a''b') || now()::text");
+	assert_non_null(e);
+	assert_string_equal(mm_sql_deparse_expr(ctx, e), "COALESCE(x, 'a''b') || now()::text");
+	PgQuery__TypeName *t = mm_sql_parse_type(ctx, "varchar(20)[]");
+	assert_non_null(t);
+	assert_string_equal(mm_sql_deparse_type(ctx, t), "varchar(20)[]");
+	assert_null(mm_sql_parse_expr(ctx, "1 +"));
+	assert_int_equal(ctx->diags.nerrors, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_statement_positions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syntax_error_line3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_column_counts_characters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unterminated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quote_ident, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deparse_round_trip, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
+}
