@@ -47,6 +47,7 @@ struct mm_stmt_list;
 int cli_read_inputs(struct mm_ctx *ctx, struct cli_args *args, struct mm_stmt_list *out);
 
 int cmd_filter(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_plan(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_parse(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_debug(struct mm_ctx *ctx, struct cli_args *args);
 /* Build the schema model from --schema/--dir/--db (in that order; any combination). */

@@ -1,22 +1,56 @@
 /*
- * cmd_filter.c — the default verb: naive SQL in, one psql-runnable script out (or, with --down,
- * the script that undoes it).
+ * cmd_filter.c — the default verb (naive SQL in, one psql-runnable script out, or with --down
+ * the script that undoes it) and `mkmig plan` (the same compilation, explained).
  */
 #include "cli.h"
-#include "mkmig/sql.h"
+#include "mkmig/emit.h"
+
+/* Front end → model → changes → plan. Returns 0, or -1 with errors in ctx. */
+static int compile(struct mm_ctx *ctx, struct cli_args *args, struct mm_plan *plan)
+{
+	struct mm_model *model;
+	if (cli_load_model(ctx, args, &model) != 0)
+		return -1;
+	struct mm_stmt_list stmts = { 0 };
+	if (cli_read_inputs(ctx, args, &stmts) != 0)
+		return -1;
+	struct mm_change_list changes = { 0 };
+	mm_changes_from_stmts(ctx, &stmts, &changes);
+	return mm_plan_build(ctx, model, &changes, plan);
+}
+
+/* Warnings that must reach a person even when the script goes to a file. */
+static void report_warnings(struct mm_ctx *ctx, const struct mm_plan *plan, bool down)
+{
+	for (size_t i = 0; i < plan->steps.len; i++) {
+		const struct mm_step *s = mm_vec_at(&plan->steps, i);
+		const char *w = down ? s->down_warning : s->warning;
+		if (w)
+			mm_warn(ctx, s->change->stmt->src, s->change->stmt->off, s->change->stmt->len, "%s", w);
+	}
+}
 
 int cmd_filter(struct mm_ctx *ctx, struct cli_args *args)
 {
-	struct mm_stmt_list stmts = { 0 };
-	if (cli_read_inputs(ctx, args, &stmts) != 0)
+	struct mm_plan plan = { 0 };
+	if (compile(ctx, args, &plan) != 0 || ctx->diags.nerrors)
+		return MM_EXIT_USAGE;
+	report_warnings(ctx, &plan, args->down);
+	struct mm_buf out = MM_BUF_INIT;
+	mm_emit_psql(ctx, &plan, args->down ? MM_DOWN : MM_UP, &out);
+	fwrite(out.buf, 1, out.len, stdout);
+	mm_buf_release(&out);
+	return MM_EXIT_OK;
+}
+
+int cmd_plan(struct mm_ctx *ctx, struct cli_args *args)
+{
+	struct mm_plan plan = { 0 };
+	if (compile(ctx, args, &plan) != 0 || ctx->diags.nerrors)
 		return MM_EXIT_USAGE;
 	struct mm_buf out = MM_BUF_INIT;
-	for (size_t i = 0; i < stmts.items.len; i++) {
-		struct mm_stmt *st = mm_vec_at(&stmts.items, i);
-		mm_buf_addf(&out, "SET lock_timeout = '%dms';\n%s;\n", ctx->opt.lock_timeout_ms, st->text);
-	}
-	if (!ctx->diags.nerrors)
-		fwrite(out.buf, 1, out.len, stdout);
+	mm_emit_plan_text(ctx, &plan, &out);
+	fwrite(out.buf, 1, out.len, stdout);
 	mm_buf_release(&out);
-	return ctx->diags.nerrors ? MM_EXIT_USAGE : MM_EXIT_OK;
+	return MM_EXIT_OK;
 }

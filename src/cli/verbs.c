@@ -15,6 +15,9 @@ static const struct cli_verb verbs[] = {
 	{ "help", cmd_help, 0, "", "show this help" },
 	{ "parse", cmd_parse, CLI_TAKES_FILES | CLI_HIDDEN, "[FILE...]",
 	  "list the statements mkmig reads, with their positions (debugging)" },
+	{ "plan", cmd_plan, CLI_TAKES_FILES | CLI_TAKES_SCHEMA,
+	  "[--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
+	  "explain the safe plan: each step, how it runs, what it locks and why" },
 	{ "version", cmd_version, 0, "", "print mkmig's version and its PostgreSQL grammar version" },
 };
 

@@ -1,0 +1,50 @@
+/*
+ * plan_internal.h — what the planner and the rules share: the rule context, the rule table,
+ * lock facts and helpers for writing steps. Not for emitters or the CLI.
+ */
+#ifndef MKMIG_PLAN_INTERNAL_H
+#define MKMIG_PLAN_INTERNAL_H
+
+#include "mkmig/plan.h"
+
+/* Everything a rule needs to plan one change. */
+struct mm_rule_ctx {
+	struct mm_ctx *ctx;
+	struct mm_model *model;
+	struct mm_plan *plan;
+	const struct mm_change *ch;
+	struct mm_table *table;     /* the change's table in the model, NULL when unknown */
+	const char *schema;         /* the table's schema as resolved (NULL: unqualified, unknown) */
+	const char *name;           /* the table's name */
+	const char *qtable;         /* schema-qualified, quoted: for SQL */
+	bool table_is_new;          /* created earlier in this input: no concurrency dance needed */
+};
+
+typedef int (*mm_rule_fn)(struct mm_rule_ctx *r);
+
+struct mm_rule {
+	const char *name;
+	mm_rule_fn plan;
+	const char *summary;
+};
+
+/* The rule for a change kind (rules.c). */
+const struct mm_rule *mm_rule_for(enum mm_change_kind kind);
+
+/* Lock facts (locks.c). */
+void mm_locks_alter_cmd(const PgQuery__AlterTableCmd *cmd, int pg_version, enum mm_lock *lock,
+                        enum mm_work *work);
+bool mm_locks_stmt(const PgQuery__Node *stmt, enum mm_lock *lock, enum mm_work *work);
+
+/* The statement text of a change as written: the original text when it is a whole statement,
+ * else the deparsed single-subcommand ALTER TABLE. */
+const char *mm_change_sql(struct mm_rule_ctx *r);
+/* Plan the change unchanged, with its locks from locks.c (the OTHER rule, and the fallback of
+ * rules that find nothing to make safer). */
+int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why);
+
+/* The rules (src/rules/). */
+int mm_rule_create_index(struct mm_rule_ctx *r);
+int mm_rule_other(struct mm_rule_ctx *r);
+
+#endif

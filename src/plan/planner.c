@@ -1,0 +1,110 @@
+/*
+ * planner.c — walks the change list in order: resolves each change's table in the model, lets
+ * the change kind's rule add steps, then replays the statement into the model so the next change
+ * sees it. Finally orders the steps by phase (stable: input order within a phase), because a
+ * contract step (dropping an old column) must never run before a later change's expand step.
+ */
+#include "plan_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Resolve the table a change targets (NULL fields when the change names none). */
+static void resolve_table(struct mm_rule_ctx *r)
+{
+	const struct mm_change *ch = r->ch;
+	const PgQuery__RangeVar *rv = ch->relation;
+	PgQuery__Node *n = ch->node;
+	if (!rv && n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
+		rv = n->index_stmt->relation;
+	if (!rv && n->node_case == PG_QUERY__NODE__NODE_RENAME_STMT)
+		rv = n->rename_stmt->relation;
+	if (!rv && n->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
+		rv = n->create_stmt->relation;
+	if (!rv)
+		return;
+	r->schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
+	r->name = rv->relname;
+	r->table = mm_model_find_table(r->model, r->schema, r->name);
+	if (r->table) {
+		r->schema = r->table->schema;
+		r->table_is_new = r->table->origin == MM_ORIGIN_INPUT;
+	}
+	r->qtable = mm_sql_qname(&r->ctx->arena, r->schema, r->name);
+}
+
+/* Order steps by phase, keeping the planning order inside each phase. */
+static void order_by_phase(struct mm_ctx *ctx, struct mm_plan *plan)
+{
+	struct mm_vec sorted = { 0 };
+	for (int ph = 0; ph < MM_PHASE__COUNT; ph++)
+		for (size_t i = 0; i < plan->steps.len; i++) {
+			struct mm_step *s = mm_vec_at(&plan->steps, i);
+			if ((int)s->phase == ph)
+				mm_vec_push(&ctx->arena, &sorted, s);
+		}
+	plan->steps = sorted;
+}
+
+int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_change_list *changes,
+                  struct mm_plan *out)
+{
+	int rc = 0;
+	for (size_t i = 0; i < changes->items.len; i++) {
+		const struct mm_change *ch = mm_vec_at(&changes->items, i);
+		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch };
+		resolve_table(&r);
+		const struct mm_rule *rule = mm_rule_for(ch->kind);
+		if (rule->plan(&r) != 0)
+			rc = -1;
+		/* The model learns the statement once all its subcommands are planned. */
+		if (ch->sub_index + 1 == ch->sub_count && mm_model_apply(model, ch->stmt, MM_ORIGIN_INPUT) != 0)
+			rc = -1;
+	}
+	order_by_phase(ctx, out);
+	return rc;
+}
+
+/* --- shared helpers for rules ---------------------------------------------------------------- */
+
+const char *mm_change_sql(struct mm_rule_ctx *r)
+{
+	const struct mm_change *ch = r->ch;
+	if (ch->sub_count <= 1)
+		return ch->stmt->text;
+	/* One subcommand of a multi-command ALTER TABLE: rebuild the statement around it. */
+	PgQuery__AlterTableStmt at = PG_QUERY__ALTER_TABLE_STMT__INIT;
+	const PgQuery__AlterTableStmt *orig = ch->stmt->node->alter_table_stmt;
+	at.relation = orig->relation;
+	at.objtype = orig->objtype;
+	at.missing_ok = orig->missing_ok;
+	PgQuery__Node *cmds[1] = { ch->node };
+	at.n_cmds = 1;
+	at.cmds = cmds;
+	PgQuery__Node n = PG_QUERY__NODE__INIT;
+	n.node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
+	n.alter_table_stmt = &at;
+	const char *sql = mm_sql_deparse(r->ctx, &n);
+	return sql ? sql : ch->stmt->text;
+}
+
+int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
+{
+	const struct mm_change *ch = r->ch;
+	enum mm_lock lock = MM_LOCK_NONE;
+	enum mm_work work = MM_WORK_CATALOG;
+	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+		mm_locks_alter_cmd(ch->node->alter_table_cmd, r->ctx->opt.pg_version, &lock, &work);
+	else if (!mm_locks_stmt(ch->node, &lock, &work))
+		lock = MM_LOCK_NONE;
+	const char *sql = mm_change_sql(r);
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	                                mm_sprintf(&r->ctx->arena, "%s", sql));
+	mm_step_up(r->ctx, s, "%s", sql);
+	if (lock != MM_LOCK_NONE && r->qtable)
+		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,
+		             work);
+	if (why)
+		mm_step_why(r->ctx, s, "%s", why);
+	return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * rules.c — the rule table: one row per change kind (designated initializers keyed by the
+ * change enum; the static assert keeps it complete). A new rule is a file in src/rules/, one row
+ * here, and its fixtures.
+ */
+#include "plan_internal.h"
+
+static const struct mm_rule rules[] = {
+	[MM_CH_CREATE_TABLE] = { "create-table", mm_rule_other, "a new table: nothing else can be using it" },
+	[MM_CH_CREATE_INDEX] = { "create-index", mm_rule_create_index,
+	                         "CREATE INDEX CONCURRENTLY in its own non-transactional unit" },
+	[MM_CH_DROP_INDEX] = { "drop-index", mm_rule_other, "" },
+	[MM_CH_ADD_COLUMN] = { "add-column", mm_rule_other, "" },
+	[MM_CH_SET_NOT_NULL] = { "set-not-null", mm_rule_other, "" },
+	[MM_CH_ADD_CONSTRAINT] = { "add-constraint", mm_rule_other, "" },
+	[MM_CH_ALTER_TYPE] = { "alter-type", mm_rule_other, "" },
+	[MM_CH_RENAME_COLUMN] = { "rename-column", mm_rule_other, "" },
+	[MM_CH_RENAME_TABLE] = { "rename-table", mm_rule_other, "" },
+	[MM_CH_DROP_COLUMN] = { "drop-column", mm_rule_other, "" },
+	[MM_CH_DROP_TABLE] = { "drop-table", mm_rule_other, "" },
+	[MM_CH_ADD_ENUM_VALUE] = { "add-enum-value", mm_rule_other, "" },
+	[MM_CH_OTHER] = { "other", mm_rule_other, "passed through unchanged, under lock_timeout" },
+};
+_Static_assert(MM_ARRAY_LEN(rules) == MM_CH__COUNT, "every change kind has a rule");
+
+const struct mm_rule *mm_rule_for(enum mm_change_kind kind)
+{
+	if (!rules[kind].plan)
+		MM_BUG("no rule for change kind %d", (int)kind);
+	return &rules[kind];
+}

@@ -1,0 +1,61 @@
+/*
+ * steps.c — building plan steps: the small vocabulary rules use to say what they emit.
+ */
+#include "plan_internal.h"
+
+struct mm_step *mm_step_new(struct mm_ctx *ctx, struct mm_plan *plan, const struct mm_change *ch,
+                            enum mm_phase phase, enum mm_unit unit, const char *title)
+{
+	struct mm_step *s = mm_alloc(&ctx->arena, sizeof(*s));
+	s->phase = phase;
+	s->unit = unit;
+	s->down_unit = unit == MM_UNIT_NONTX ? MM_UNIT_NONTX : MM_UNIT_TX;
+	s->title = mm_strdup(&ctx->arena, title);
+	s->change = ch;
+	mm_vec_push(&ctx->arena, &plan->steps, s);
+	return s;
+}
+
+void mm_step_up(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mm_vec_push(&ctx->arena, &s->up, mm_vsprintf(&ctx->arena, fmt, ap));
+	va_end(ap);
+}
+
+void mm_step_down(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mm_vec_push(&ctx->arena, &s->down, mm_vsprintf(&ctx->arena, fmt, ap));
+	va_end(ap);
+}
+
+void mm_step_why(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	s->why = mm_vsprintf(&ctx->arena, fmt, ap);
+	va_end(ap);
+}
+
+void mm_step_lock(struct mm_ctx *ctx, struct mm_step *s, const char *table, enum mm_lock mode, enum mm_work work)
+{
+	struct mm_lock_use *l = mm_alloc(&ctx->arena, sizeof(*l));
+	l->table = mm_strdup(&ctx->arena, table);
+	l->mode = mode;
+	l->work = work;
+	mm_vec_push(&ctx->arena, &s->locks, l);
+}
+
+void mm_plan_checkpoint(struct mm_ctx *ctx, struct mm_plan *plan, enum mm_phase before, const char *fmt, ...)
+{
+	struct mm_checkpoint *c = mm_alloc(&ctx->arena, sizeof(*c));
+	c->before = before;
+	va_list ap;
+	va_start(ap, fmt);
+	c->message = mm_vsprintf(&ctx->arena, fmt, ap);
+	va_end(ap);
+	mm_vec_push(&ctx->arena, &plan->checkpoints, c);
+}

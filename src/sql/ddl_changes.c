@@ -1,0 +1,120 @@
+/*
+ * ddl_changes.c — classify parsed statements into the change list. Classification is tables
+ * keyed by libpg_query's node case and ALTER TABLE subcommand type; anything not listed is OTHER
+ * (passed through under lock_timeout). One ALTER TABLE with several subcommands becomes one change
+ * per subcommand, because each may need a different safe form.
+ */
+#include "mkmig/change.h"
+
+static const char *const kind_names[] = {
+#define X(k, s) [MM_CH_##k] = s,
+	MM_CHANGE_KINDS(X)
+#undef X
+};
+_Static_assert(MM_ARRAY_LEN(kind_names) == MM_CH__COUNT, "every change kind has a name");
+
+const char *mm_change_kind_name(enum mm_change_kind k)
+{
+	return kind_names[k];
+}
+
+static struct mm_change *new_change(struct mm_ctx *ctx, enum mm_change_kind kind,
+                                    const struct mm_stmt *st, PgQuery__Node *node, int loc)
+{
+	struct mm_change *c = mm_alloc(&ctx->arena, sizeof(*c));
+	c->kind = kind;
+	c->stmt = st;
+	c->node = node;
+	c->loc = loc >= 0 ? (size_t)loc : st->off;
+	c->sub_count = 1;
+	return c;
+}
+
+/* ALTER TABLE subcommands that have a rule of their own; every other one is OTHER. (Tables, not
+ * switches: libpg_query's enums are foreign and large, and -Wswitch-enum wants every case.) */
+static const struct {
+	PgQuery__AlterTableType subtype;
+	enum mm_change_kind kind;
+} alter_kinds[] = {
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn, MM_CH_ADD_COLUMN },
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull, MM_CH_SET_NOT_NULL },
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint, MM_CH_ADD_CONSTRAINT },
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, MM_CH_ALTER_TYPE },
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn, MM_CH_DROP_COLUMN },
+};
+
+static enum mm_change_kind alter_cmd_kind(const PgQuery__AlterTableCmd *cmd)
+{
+	for (size_t i = 0; i < MM_ARRAY_LEN(alter_kinds); i++)
+		if (alter_kinds[i].subtype == cmd->subtype)
+			return alter_kinds[i].kind;
+	return MM_CH_OTHER;
+}
+
+static void classify_alter_table(struct mm_ctx *ctx, const struct mm_stmt *st, struct mm_change_list *out)
+{
+	PgQuery__AlterTableStmt *at = st->node->alter_table_stmt;
+	if (at->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		mm_vec_push(&ctx->arena, &out->items, new_change(ctx, MM_CH_OTHER, st, st->node, -1));
+		return;
+	}
+	for (size_t i = 0; i < at->n_cmds; i++) {
+		PgQuery__AlterTableCmd *cmd = at->cmds[i]->alter_table_cmd;
+		/* Subcommands carry no location of their own; point at the statement. */
+		struct mm_change *c = new_change(ctx, alter_cmd_kind(cmd), st, at->cmds[i], -1);
+		c->relation = at->relation;
+		c->missing_ok = at->missing_ok;
+		c->sub_index = i;
+		c->sub_count = at->n_cmds;
+		mm_vec_push(&ctx->arena, &out->items, c);
+	}
+}
+
+static enum mm_change_kind rename_kind(const PgQuery__RenameStmt *rn)
+{
+	if (rn->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN &&
+	    rn->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return MM_CH_RENAME_COLUMN;
+	if (rn->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return MM_CH_RENAME_TABLE;
+	return MM_CH_OTHER;
+}
+
+static enum mm_change_kind drop_kind(const PgQuery__DropStmt *d)
+{
+	if (d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX)
+		return MM_CH_DROP_INDEX;
+	if (d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return MM_CH_DROP_TABLE;
+	return MM_CH_OTHER;
+}
+
+static enum mm_change_kind enum_kind(const PgQuery__AlterEnumStmt *e)
+{
+	/* ADD VALUE only; RENAME VALUE is a catalog update that passes through. */
+	return e->old_val && e->old_val[0] ? MM_CH_OTHER : MM_CH_ADD_ENUM_VALUE;
+}
+
+void mm_changes_from_stmts(struct mm_ctx *ctx, const struct mm_stmt_list *stmts, struct mm_change_list *out)
+{
+	for (size_t i = 0; i < stmts->items.len; i++) {
+		const struct mm_stmt *st = mm_vec_at(&stmts->items, i);
+		PgQuery__Node *n = st->node;
+		enum mm_change_kind kind = MM_CH_OTHER;
+		if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) {
+			classify_alter_table(ctx, st, out);
+			continue;
+		}
+		if (n->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
+			kind = MM_CH_CREATE_TABLE;
+		else if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
+			kind = MM_CH_CREATE_INDEX;
+		else if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT)
+			kind = drop_kind(n->drop_stmt);
+		else if (n->node_case == PG_QUERY__NODE__NODE_RENAME_STMT)
+			kind = rename_kind(n->rename_stmt);
+		else if (n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT)
+			kind = enum_kind(n->alter_enum_stmt);
+		mm_vec_push(&ctx->arena, &out->items, new_change(ctx, kind, st, n, -1));
+	}
+}
