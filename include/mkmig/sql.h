@@ -52,6 +52,13 @@ char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr);
 /* Deparse a type name (through a SELECT NULL::type carrier). */
 char *mm_sql_deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type);
 
+/* Visit every Node in a tree, depth first (generic over protobuf-c descriptors, so no node type
+ * is forgotten). fn returns false to stop descending into that node. */
+typedef bool (*mm_sql_visit_fn)(PgQuery__Node *node, void *arg);
+void mm_sql_walk(PgQuery__Node *node, mm_sql_visit_fn fn, void *arg);
+/* Distinct column names referenced by an expression (last field of each ColumnRef), in order. */
+void mm_sql_column_refs(struct mm_arena *a, PgQuery__Node *expr, struct mm_vec *out);
+
 /* libpg_query's grammar version, e.g. "15.1". */
 const char *mm_sql_grammar_version(void);
 /* Release libpg_query's per-thread memory; call once, just before exit, so leak checkers stay

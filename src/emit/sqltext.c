@@ -99,8 +99,13 @@ void mm_emit_step_sql(struct mm_ctx *ctx, const struct mm_step *s, enum mm_direc
 	/* Down steps are mkmig's own DDL: treat them as blocking, so they retry too. */
 	bool blocking = dir == MM_UP ? step_blocks_traffic(s) : unit == MM_UNIT_TX;
 	switch (unit) {
-	case MM_UNIT_NONTX:
 	case MM_UNIT_BATCH:
+		/* Each batch waits for row locks at most lock_timeout and retries; the whole DO runs as
+		 * long as the table needs, so no statement_timeout. */
+		mm_buf_addf(out, "SET lock_timeout = '%dms';\nSET statement_timeout = 0;\n", o->lock_timeout_ms);
+		emit_statements(stmts, out);
+		return;
+	case MM_UNIT_NONTX:
 		/* Long by design, and a cancelled CONCURRENTLY build leaves an INVALID index: no
 		 * timeouts. Session-level SET, because SET LOCAL outside a transaction does nothing. */
 		mm_buf_adds(out, "SET lock_timeout = 0;\nSET statement_timeout = 0;\n");

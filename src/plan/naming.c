@@ -53,16 +53,49 @@ static char *name_addition(struct mm_arena *a, const struct mm_vec *parts)
 	return s;
 }
 
+static bool in_list(const struct mm_vec *v, const char *name)
+{
+	for (size_t i = 0; v && i < v->len; i++)
+		if (strcmp(mm_vec_at(v, i), name) == 0)
+			return true;
+	return false;
+}
+
+/* ConstraintNameExists: constraint names are unique per schema, across its tables. */
+static bool constraint_name_taken(const struct mm_model *m, const char *schema, const char *name)
+{
+	const char *sch = schema ? schema : mm_model_default_schema(m);
+	for (size_t i = 0; i < m->tables.len; i++) {
+		const struct mm_table *t = mm_vec_at(&m->tables, i);
+		if (!mm_streq(t->schema, sch))
+			continue;
+		if (mm_table_find_constraint(t, name))
+			return true;
+	}
+	return false;
+}
+
 char *mm_choose_relation_name(struct mm_rule_ctx *r, const char *schema, const char *name1,
                               const char *name2, const char *label, const struct mm_vec *also_taken)
+{
+	return mm_choose_name(r, schema, name1, name2, label, also_taken, MM_NAME_RELATION);
+}
+
+char *mm_choose_name(struct mm_rule_ctx *r, const char *schema, const char *name1, const char *name2,
+                     const char *label, const struct mm_vec *also_taken, enum mm_name_space space)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	for (int pass = 0;; pass++) {
 		const char *lab = pass ? mm_sprintf(a, "%s%d", label, pass) : label;
 		char *cand = mm_name_pg_object(a, name1, name2, lab);
-		bool taken = mm_model_relname_taken(r->model, schema, cand);
-		for (size_t i = 0; also_taken && i < also_taken->len && !taken; i++)
-			taken = strcmp(mm_vec_at(also_taken, i), cand) == 0;
+		bool taken = in_list(also_taken, cand);
+		/* A constraint's index must be free as a relation name and as a constraint name
+		 * (ChooseRelationName with isconstraint); a CHECK or FK name only as a constraint name
+		 * (ChooseConstraintName). */
+		if (space != MM_NAME_CONSTRAINT)
+			taken = taken || mm_model_relname_taken(r->model, schema, cand);
+		if (space != MM_NAME_RELATION)
+			taken = taken || constraint_name_taken(r->model, schema, cand);
 		if (!taken)
 			return cand;
 	}
@@ -76,6 +109,12 @@ char *mm_choose_index_name(struct mm_rule_ctx *r, const char *schema, const char
 	const char *label = ix->primary ? "pkey" : ix->isconstraint ? "key" : "idx";
 	if (ix->n_exclude_op_names)
 		label = "excl";
-	return mm_choose_relation_name(r, schema, table, name_addition(&r->ctx->arena, &parts), label,
-	                               also_taken);
+	/* A primary key's name has no column part: makeObjectName(table, NULL, "pkey"). */
+	return mm_choose_name(r, schema, table, ix->primary ? NULL : name_addition(&r->ctx->arena, &parts),
+	                      label, also_taken, ix->isconstraint ? MM_NAME_CONSTRAINT_INDEX : MM_NAME_RELATION);
+}
+
+char *mm_name_addition(struct mm_arena *a, const struct mm_vec *parts)
+{
+	return name_addition(a, parts);
 }

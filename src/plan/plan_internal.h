@@ -46,5 +46,8 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why);
 /* The rules (src/rules/). */
 int mm_rule_create_index(struct mm_rule_ctx *r);
 int mm_rule_other(struct mm_rule_ctx *r);
+int mm_rule_add_constraint(struct mm_rule_ctx *r);
+int mm_rule_set_not_null(struct mm_rule_ctx *r);
+int mm_rule_add_column(struct mm_rule_ctx *r);
 
 #endif

@@ -1,0 +1,36 @@
+/*
+ * common.h — building blocks several rules share: guarded (re-runnable) constraint steps,
+ * NOT VALID + VALIDATE, NOT NULL through a validated CHECK, and batched backfills.
+ */
+#ifndef MKMIG_RULES_COMMON_H
+#define MKMIG_RULES_COMMON_H
+
+#include "../plan/naming.h"
+
+/* add_sql (an ALTER TABLE ... ADD CONSTRAINT name ... NOT VALID), skipped when a constraint of
+ * that name exists so a re-run after an interruption goes on; then VALIDATE CONSTRAINT in its own
+ * transaction. other_table (or NULL) is the referenced table of a foreign key. Down drops the
+ * constraint. */
+void mm_rule_constraint_not_valid_validate(struct mm_rule_ctx *r, const char *name, const char *add_sql,
+                                           enum mm_lock add_lock, const char *other_table, const char *why);
+/* The change's table as a RangeVar qualified with its resolved schema (for deparsing). */
+PgQuery__RangeVar *mm_rule_relation(struct mm_rule_ctx *r);
+/* Deparse ALTER TABLE <table> <one subcommand>. */
+const char *mm_rule_alter_sql(struct mm_rule_ctx *r, PgQuery__AlterTableCmd *cmd);
+/* The four-step NOT NULL: CHECK (col IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL, drop the
+ * CHECK. On PostgreSQL < 12 SET NOT NULL cannot use the CHECK and scans under ACCESS EXCLUSIVE;
+ * the step says so. Down: DROP NOT NULL (unless keep_on_down). */
+void mm_rule_not_null(struct mm_rule_ctx *r, const char *column, bool undo_on_down);
+/* A guarded statement: IF <cond> THEN <sql> END IF (PL/pgSQL, for a step with plpgsql set). */
+const char *mm_rule_guard(struct mm_rule_ctx *r, const char *cond, const char *sql);
+/* SQL condition: a constraint of that name exists on qtable. */
+const char *mm_rule_constraint_exists(struct mm_rule_ctx *r, const char *name);
+/* Qualified name of the change's table, as a string literal (for to_regclass). */
+const char *mm_rule_table_literal(struct mm_rule_ctx *r);
+
+/* A batched backfill: UPDATE qtable SET <set> WHERE <pending> in keyset batches on the primary
+ * key, each batch committed, progress kept so an interrupted run resumes. Returns -1 (with an
+ * error) when the table's primary key is unknown. */
+int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql);
+
+#endif
