@@ -59,6 +59,23 @@ void mm_sql_walk(PgQuery__Node *node, mm_sql_visit_fn fn, void *arg);
 /* Distinct column names referenced by an expression (last field of each ColumnRef), in order. */
 void mm_sql_column_refs(struct mm_arena *a, PgQuery__Node *expr, struct mm_vec *out);
 
+/* Tokens of a SQL text, as PostgreSQL's lexer sees them. */
+struct mm_token {
+	size_t start, end;          /* byte range */
+	bool ident;                 /* an identifier, or a keyword that may serve as one */
+	bool quoted;                /* a "quoted" identifier */
+	char ch;                    /* single-character token ('.', '(', ...), else 0 */
+	const char *keyword;        /* lower-case keyword text, or NULL */
+};
+/* Scan text into tokens (arena). Returns the count, or -1 on a lexical error (reported). */
+long mm_sql_scan(struct mm_ctx *ctx, const char *text, struct mm_token **out);
+/* Rewrite identifier tokens: fn gets each identifier (unquoted value) in a column position —
+ * not after '.', '::', ON, TABLE, INDEX, REFERENCES, CONSTRAINT, and not before '.' or '(' — and
+ * returns replacement SQL text, or NULL to keep it. Tokens after stop_keyword (e.g.
+ * "references"), if given, are kept. Returns the new text, NULL on a scan error. */
+typedef const char *(*mm_ident_fn)(const char *ident, void *arg);
+char *mm_sql_rewrite_idents(struct mm_ctx *ctx, const char *text, const char *stop_keyword, mm_ident_fn fn, void *arg);
+
 /* libpg_query's grammar version, e.g. "15.1". */
 const char *mm_sql_grammar_version(void);
 /* Release libpg_query's per-thread memory; call once, just before exit, so leak checkers stay

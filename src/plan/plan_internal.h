@@ -18,6 +18,8 @@ struct mm_rule_ctx {
 	const char *name;           /* the table's name */
 	const char *qtable;         /* schema-qualified, quoted: for SQL */
 	bool table_is_new;          /* created earlier in this input: no concurrency dance needed */
+	enum mm_phase phase;        /* phase of the steps the shared helpers add (default expand;
+	                               after a backfill, the steps that need its data use backfill) */
 };
 
 typedef int (*mm_rule_fn)(struct mm_rule_ctx *r);
@@ -49,5 +51,11 @@ int mm_rule_other(struct mm_rule_ctx *r);
 int mm_rule_add_constraint(struct mm_rule_ctx *r);
 int mm_rule_set_not_null(struct mm_rule_ctx *r);
 int mm_rule_add_column(struct mm_rule_ctx *r);
+int mm_rule_rename_column(struct mm_rule_ctx *r);
+int mm_rule_rename_table(struct mm_rule_ctx *r);
+int mm_rule_alter_type(struct mm_rule_ctx *r);
+int mm_rule_drop_index(struct mm_rule_ctx *r);
+int mm_rule_drop(struct mm_rule_ctx *r);
+int mm_rule_add_enum_value(struct mm_rule_ctx *r);
 
 #endif

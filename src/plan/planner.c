@@ -52,7 +52,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 	int rc = 0;
 	for (size_t i = 0; i < changes->items.len; i++) {
 		const struct mm_change *ch = mm_vec_at(&changes->items, i);
-		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch };
+		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch, .phase = MM_PHASE_EXPAND };
 		resolve_table(&r);
 		const struct mm_rule *rule = mm_rule_for(ch->kind);
 		if (rule->plan(&r) != 0)
@@ -98,7 +98,7 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 	else if (!mm_locks_stmt(ch->node, &lock, &work))
 		lock = MM_LOCK_NONE;
 	const char *sql = mm_change_sql(r);
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(&r->ctx->arena, "%s", sql));
 	mm_step_up(r->ctx, s, "%s", sql);
 	if (lock != MM_LOCK_NONE && r->qtable)

@@ -168,7 +168,7 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 	                    p.default_expr->a_const->isnull;
 	bool slow = p.default_expr && !null_default && (ctx->opt.pg_version < 11 || vol == MM_VOL_VOLATILE || vol == MM_VOL_UNKNOWN);
 	if (!slow) {
-		struct mm_step *s = mm_step_new(ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+		struct mm_step *s = mm_step_new(ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 		                                mm_sprintf(a, "add column %s to %s", qcol, r->qtable));
 		mm_step_up(ctx, s, "%s", p.split.len ? add_column_sql(r, cmd, cd, &p, false, false) : mm_change_sql(r));
 		mm_step_down(ctx, s, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", r->qtable, qcol);
@@ -184,7 +184,7 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 		else
 			mm_step_why(ctx, s, "a nullable column without a default is a catalog update");
 	} else {
-		struct mm_step *s = mm_step_new(ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+		struct mm_step *s = mm_step_new(ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 		                                mm_sprintf(a, "add column %s to %s, nullable, default for new rows", qcol, r->qtable));
 		mm_step_up(ctx, s, "%s", add_column_sql(r, cmd, cd, &p, true, true));
 		const char *dflt = mm_sql_deparse_expr(ctx, p.default_expr);
@@ -203,6 +203,8 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 		if (mm_rule_backfill(r, cd->colname, mm_sprintf(a, "%s = %s", qcol, dflt),
 		                     mm_sprintf(a, "t.%s IS NULL", qcol)) != 0)
 			return -1;
+		/* What follows needs the backfilled values. */
+		r->phase = MM_PHASE_BACKFILL;
 		if (p.not_null)
 			mm_rule_not_null(r, cd->colname, false);
 	}

@@ -116,6 +116,9 @@ int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_s
 	                "    IF mkmig_last IS NOT NULL THEN\n");
 	mm_buf_addf(&b, "        RAISE NOTICE 'mkmig: resuming backfill %% after key %%', %s, mkmig_last;\n", job);
 	mm_buf_adds(&b, "    END IF;\n    COMMIT;\n    LOOP\n        mkmig_attempt := 0;\n        LOOP\n            BEGIN\n"
+	                /* Tells mkmig's sync triggers that this write is the backfill, not the
+	                 * application, for this transaction only. */
+	                "                PERFORM pg_catalog.set_config('mkmig.backfill', 'on', true);\n"
 	                "                IF mkmig_last IS NULL THEN\n");
 	add_batch_query(&b, a, r->qtable, &k, NULL, o->batch_size, set_sql, pending_sql, "                    ");
 	mm_buf_adds(&b, "                ELSE\n");

@@ -58,7 +58,7 @@ void mm_rule_constraint_not_valid_validate(struct mm_rule_ctx *r, const char *na
 {
 	struct mm_arena *a = &r->ctx->arena;
 	const char *qname = mm_sql_ident(a, name);
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "add constraint %s on %s as NOT VALID", qname, r->qtable));
 	s->plpgsql = true;
 	mm_step_up(r->ctx, s, "%s",
@@ -70,7 +70,7 @@ void mm_rule_constraint_not_valid_validate(struct mm_rule_ctx *r, const char *na
 	if (why)
 		mm_step_why(r->ctx, s, "%s", why);
 
-	struct mm_step *v = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *v = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "validate constraint %s on %s", qname, r->qtable));
 	mm_step_up(r->ctx, v, "ALTER TABLE %s VALIDATE CONSTRAINT %s", r->qtable, qname);
 	mm_step_lock(r->ctx, v, r->qtable, MM_LOCK_SHARE_UPDATE_EXCLUSIVE, MM_WORK_SCAN);
@@ -97,7 +97,7 @@ void mm_rule_not_null(struct mm_rule_ctx *r, const char *column, bool undo_on_do
 	    "a helper CHECK (col IS NOT NULL), added NOT VALID (instant) and validated without blocking "
 	    "traffic, lets SET NOT NULL skip its full scan under ACCESS EXCLUSIVE (PostgreSQL 12+, docs: "
 	    "sql-altertable.html, SET NOT NULL)");
-	struct mm_step *s = mm_step_new(ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *s = mm_step_new(ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "set %s.%s NOT NULL", r->qtable, qcol));
 	mm_step_up(ctx, s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", r->qtable, qcol);
 	if (undo_on_down)
@@ -112,7 +112,7 @@ void mm_rule_not_null(struct mm_rule_ctx *r, const char *column, bool undo_on_do
 		                        "(12+ can): %s is scanned under ACCESS EXCLUSIVE",
 		                        ctx->opt.pg_version, r->qtable);
 	}
-	struct mm_step *d = mm_step_new(ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *d = mm_step_new(ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "drop the helper constraint %s", qhelper));
 	/* Its own statement: dropping it in the same ALTER as SET NOT NULL brings the scan back. */
 	mm_step_up(ctx, d, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", r->qtable, qhelper);

@@ -28,6 +28,17 @@ const char *mm_rule_constraint_exists(struct mm_rule_ctx *r, const char *name);
 /* Qualified name of the change's table, as a string literal (for to_regclass). */
 const char *mm_rule_table_literal(struct mm_rule_ctx *r);
 
+/* CREATE INDEX CONCURRENTLY IF NOT EXISTS name (a copy of ix with that name) on one plain table,
+ * preceded by the removal of an INVALID leftover of that name. Down drops it concurrently. */
+void mm_rule_build_index_concurrently(struct mm_rule_ctx *r, const PgQuery__IndexStmt *ix, const char *schema,
+                                      const char *name, PgQuery__RangeVar *rel, const char *qtable);
+
+/* Down-script SQL rebuilding model objects (recreate.c): a column definition, an index (IF NOT
+ * EXISTS, optionally CONCURRENTLY), and a table's CREATE TABLE plus its non-constraint indexes. */
+const char *mm_rule_column_sql(struct mm_rule_ctx *r, const struct mm_column *c, bool with_not_null);
+const char *mm_rule_index_sql(struct mm_rule_ctx *r, const struct mm_index *ix, bool concurrently);
+void mm_rule_create_table_sql(struct mm_rule_ctx *r, const struct mm_table *t, struct mm_vec *out);
+
 /* A batched backfill: UPDATE qtable SET <set> WHERE <pending> in keyset batches on the primary
  * key, each batch committed, progress kept so an interrupted run resumes. Returns -1 (with an
  * error) when the table's primary key is unknown. */

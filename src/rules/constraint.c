@@ -136,7 +136,7 @@ static int unique_via_index(struct mm_rule_ctx *r, PgQuery__AlterTableCmd *cmd, 
 				mm_rule_not_null(r, col, true);
 		}
 
-	struct mm_step *cl = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *cl = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                 mm_sprintf(a, "drop an INVALID leftover of index %s, if any", qindex));
 	cl->plpgsql = true;
 	mm_step_up(r->ctx, cl, "%s",
@@ -151,7 +151,7 @@ static int unique_via_index(struct mm_rule_ctx *r, PgQuery__AlterTableCmd *cmd, 
 	PgQuery__Node n = PG_QUERY__NODE__INIT;
 	n.node_case = PG_QUERY__NODE__NODE_INDEX_STMT;
 	n.index_stmt = &ix;
-	struct mm_step *b = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_NONTX,
+	struct mm_step *b = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_NONTX,
 	                                mm_sprintf(a, "build unique index %s concurrently", qindex));
 	mm_step_up(r->ctx, b, "%s", mm_sql_deparse(r->ctx, &n));
 	mm_step_down(r->ctx, b, "DROP INDEX CONCURRENTLY IF EXISTS %s", qindex);
@@ -173,7 +173,7 @@ static int unique_via_index(struct mm_rule_ctx *r, PgQuery__AlterTableCmd *cmd, 
 	cn.constraint = &c;
 	PgQuery__AlterTableCmd ac = *cmd;
 	ac.def = &cn;
-	struct mm_step *u = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *u = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "add constraint %s using the index", mm_sql_ident(a, name)));
 	u->plpgsql = true;
 	mm_step_up(r->ctx, u, "%s",

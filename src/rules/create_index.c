@@ -16,7 +16,7 @@
  * attached; the parent's index becomes valid with the last attach (docs: ddl-partitioning.html,
  * 5.11.2.2 "Partition Maintenance").
  */
-#include "../plan/naming.h"
+#include "common.h"
 
 #include <string.h>
 
@@ -41,7 +41,7 @@ static const char *index_sql(struct mm_rule_ctx *r, const PgQuery__IndexStmt *or
 static void drop_invalid_leftover(struct mm_rule_ctx *r, const char *qindex, const char *qtable)
 {
 	struct mm_arena *a = &r->ctx->arena;
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "drop an INVALID leftover of index %s, if any", qindex));
 	s->plpgsql = true;
 	const char *lit = mm_sql_literal(a, qindex);
@@ -58,13 +58,13 @@ static void drop_invalid_leftover(struct mm_rule_ctx *r, const char *qindex, con
 }
 
 /* CREATE INDEX CONCURRENTLY on one plain table, preceded by the leftover cleanup. */
-static void build_concurrently(struct mm_rule_ctx *r, const PgQuery__IndexStmt *ix, const char *schema,
+void mm_rule_build_index_concurrently(struct mm_rule_ctx *r, const PgQuery__IndexStmt *ix, const char *schema,
                                const char *name, PgQuery__RangeVar *rel, const char *qtable)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	const char *qindex = mm_sql_qname(a, schema, name);
 	drop_invalid_leftover(r, qindex, qtable);
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_NONTX,
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_NONTX,
 	                                mm_sprintf(a, "build index %s concurrently", qindex));
 	mm_step_up(r->ctx, s, "%s", index_sql(r, ix, name, rel, true, false, true));
 	mm_step_down(r->ctx, s, "DROP INDEX CONCURRENTLY IF EXISTS %s", qindex);
@@ -97,7 +97,7 @@ static const char *build_partitioned(struct mm_rule_ctx *r, const PgQuery__Index
 	struct mm_arena *a = &r->ctx->arena;
 	const char *qtable = mm_sql_qname(a, t->schema, t->name);
 	const char *qindex = mm_sql_qname(a, t->schema, name);
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "create index %s on the partitioned table only", qindex));
 	mm_step_up(r->ctx, s, "%s", index_sql(r, ix, name, range_var(a, t->schema, t->name), false, true, true));
 	mm_step_down(r->ctx, s, "DROP INDEX IF EXISTS %s", qindex);
@@ -114,11 +114,11 @@ static const char *build_partitioned(struct mm_rule_ctx *r, const PgQuery__Index
 		if (p->kind == MM_REL_PARTITIONED) {
 			qpindex = build_partitioned(r, ix, p, pname, chosen);
 		} else {
-			build_concurrently(r, ix, p->schema, pname, range_var(a, p->schema, p->name),
+			mm_rule_build_index_concurrently(r, ix, p->schema, pname, range_var(a, p->schema, p->name),
 			                   mm_sql_qname(a, p->schema, p->name));
 			qpindex = mm_sql_qname(a, p->schema, pname);
 		}
-		struct mm_step *at = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+		struct mm_step *at = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 		                                 mm_sprintf(a, "attach %s to %s", qpindex, qindex));
 		at->plpgsql = true;
 		/* Re-running after an interruption must not fail on an index already attached. */
@@ -156,6 +156,6 @@ int mm_rule_create_index(struct mm_rule_ctx *r)
 	}
 	if (!r->table && r->model->known)
 		return 0; /* mm_model_apply reports the unknown table */
-	build_concurrently(r, ix, r->schema, name, ix->relation, r->qtable);
+	mm_rule_build_index_concurrently(r, ix, r->schema, name, ix->relation, r->qtable);
 	return 0;
 }

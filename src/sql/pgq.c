@@ -328,6 +328,46 @@ char *mm_sql_deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type)
 	return deparse_in_select(ctx, &tn, "SELECT NULL::");
 }
 
+/* --- scanning ---------------------------------------------------------------------------- */
+
+long mm_sql_scan(struct mm_ctx *ctx, const char *text, struct mm_token **out)
+{
+	PgQueryScanResult r = pg_query_scan(text);
+	if (r.error) {
+		struct mm_source *src = mm_source_new(&ctx->arena, "generated SQL", text, strlen(text));
+		report_pg_error(ctx, src, 0, src->len, r.error);
+		pg_query_free_scan_result(r);
+		return -1;
+	}
+	PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	struct mm_token *toks = mm_alloc(&ctx->arena, (sr->n_tokens + 1) * sizeof(*toks));
+	for (size_t i = 0; i < sr->n_tokens; i++) {
+		const PgQuery__ScanToken *t = sr->tokens[i];
+		struct mm_token *k = &toks[i];
+		k->start = (size_t)t->start;
+		k->end = (size_t)t->end;
+		k->quoted = t->token == PG_QUERY__TOKEN__IDENT && text[k->start] == '"';
+		/* Unreserved and column-name keywords can name a column (a column called "name"). */
+		k->ident = t->token == PG_QUERY__TOKEN__IDENT ||
+		           t->keyword_kind == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD ||
+		           t->keyword_kind == PG_QUERY__KEYWORD_KIND__COL_NAME_KEYWORD;
+		if (k->end == k->start + 1 && !k->ident)
+			k->ch = text[k->start];
+		if (t->keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD) {
+			char *kw = mm_strndup(&ctx->arena, text + k->start, k->end - k->start);
+			for (char *p = kw; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			k->keyword = kw;
+		}
+	}
+	long n = (long)sr->n_tokens;
+	pg_query__scan_result__free_unpacked(sr, NULL);
+	*out = toks;
+	return n;
+}
+
 /* --- keywords ----------------------------------------------------------------------------- */
 
 enum mm_keyword_kind mm_sql_keyword_kind(const char *word)

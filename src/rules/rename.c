@@ -1,0 +1,112 @@
+/*
+ * rename.c — RENAME COLUMN and RENAME TABLE without breaking the running application.
+ *
+ * A plain rename is a catalog update, but the application version still running queries the old
+ * name and fails from that instant. RENAME COLUMN becomes an expand/contract swap (swap.c) with a
+ * two-way sync trigger; RENAME TABLE renames and leaves an updatable view under the old name
+ * (a single-table SELECT * view is automatically updatable, docs: sql-createview.html,
+ * "Updatable Views"), dropped in the contract phase.
+ */
+#include "swap.h"
+
+#include <string.h>
+
+static const char *column_exists(struct mm_rule_ctx *r, const char *col)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	return mm_sprintf(a,
+	                  "EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(%s) AND attname = %s AND NOT attisdropped)",
+	                  mm_rule_table_literal(r), mm_sql_literal(a, col));
+}
+
+static int plain_rename(struct mm_rule_ctx *r, const char *why_not, const char *from, const char *to)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	mm_rule_passthrough(r, NULL);
+	struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
+	s->warning = mm_sprintf(a, "renamed in place (%s): application code still using \"%s\" fails from this moment",
+	                        why_not, from);
+	mm_step_down(r->ctx, s, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, to), mm_sql_ident(a, from));
+	return 0;
+}
+
+int mm_rule_rename_column(struct mm_rule_ctx *r)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	const PgQuery__RenameStmt *rn = r->ch->node->rename_stmt;
+	const char *from = rn->subname, *to = rn->newname;
+	if (r->table_is_new) {
+		mm_rule_passthrough(r, "the table was created earlier in this input, so no application uses it yet");
+		return 0;
+	}
+	if (!r->table && r->model->known)
+		return 0;
+	const char *blocker = mm_swap_blocker(r, from, false);
+	if (blocker) {
+		if (!r->table)
+			return mm_error_hint(r->ctx, r->ch->stmt->src, r->ch->stmt->off, r->ch->stmt->len,
+			                     "pass --schema, --dir or --db so mkmig knows the table",
+			                     "the type of %s.%s is unknown: cannot plan the expand/contract rename",
+			                     r->qtable, mm_sql_ident(a, from));
+		return plain_rename(r, blocker, from, to);
+	}
+	const struct mm_column *c = mm_table_find_column(r->table, from);
+	if (!c)
+		return 0;
+	struct mm_swap sw = {
+		.old_col = from,
+		.new_col = to,
+		.final_col = to,
+		.new_type = c->collation ? mm_sprintf(a, "%s COLLATE %s", c->type, mm_sql_ident(a, c->collation)) : c->type,
+		.forward = mm_sql_parse_expr(r->ctx, mm_sql_ident(a, from)),
+		.backward = mm_sql_parse_expr(r->ctx, mm_sql_ident(a, to)),
+		.what = mm_sprintf(a, "rename %s.%s to %s", r->qtable, mm_sql_ident(a, from), mm_sql_ident(a, to)),
+		.app_change = mm_sprintf(a, "deploy the application version that reads and writes %s.%s (not %s) everywhere",
+		                         r->qtable, mm_sql_ident(a, to), mm_sql_ident(a, from)),
+	};
+	if (mm_rule_swap(r, &sw) != 0)
+		return -1;
+	struct mm_step *contract = mm_swap_contract_step(r);
+	/* Undo: the new column holds every value; renaming it back restores the column, and the
+	 * indexes and constraints already carry their original names. */
+	contract->down_plpgsql = true;
+	mm_step_down(r->ctx, contract, "%s",
+	             mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", column_exists(r, to), column_exists(r, from)),
+	                           mm_sprintf(a, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, to),
+	                                      mm_sql_ident(a, from))));
+	return 0;
+}
+
+int mm_rule_rename_table(struct mm_rule_ctx *r)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	const PgQuery__RenameStmt *rn = r->ch->node->rename_stmt;
+	if (r->table_is_new || (r->table && r->table->kind != MM_REL_TABLE && r->table->kind != MM_REL_PARTITIONED)) {
+		mm_rule_passthrough(r, r->table_is_new ? "the table was created earlier in this input" : NULL);
+		return 0;
+	}
+	if (!r->table && r->model->known)
+		return 0;
+	const char *qnew = mm_sql_qname(a, r->schema, rn->newname);
+	const char *qold = r->qtable;
+	struct mm_step *e = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
+	                                mm_sprintf(a, "rename %s to %s, with a view under the old name", qold, qnew));
+	mm_step_up(r->ctx, e, "ALTER TABLE %s RENAME TO %s", qold, mm_sql_ident(a, rn->newname));
+	mm_step_up(r->ctx, e, "CREATE VIEW %s AS SELECT * FROM %s", qold, qnew);
+	mm_step_down(r->ctx, e, "DROP VIEW IF EXISTS %s", qold);
+	mm_step_down(r->ctx, e, "ALTER TABLE %s RENAME TO %s", qnew, mm_sql_ident(a, r->name));
+	mm_step_lock(r->ctx, e, qold, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
+	mm_step_why(r->ctx, e, "the application version still running uses the old name: a simple SELECT * view "
+	                       "is updatable, so its reads and writes keep working until the contract phase");
+	mm_plan_checkpoint(r->ctx, r->plan, MM_PHASE_CONTRACT,
+	                   "deploy the application version that uses %s (not %s) everywhere", qnew, qold);
+	struct mm_step *c = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_CONTRACT, MM_UNIT_TX,
+	                                mm_sprintf(a, "drop the compatibility view %s", qold));
+	mm_step_up(r->ctx, c, "DROP VIEW IF EXISTS %s", qold);
+	c->down_plpgsql = true;
+	mm_step_down(r->ctx, c, "%s",
+	             mm_rule_guard(r, mm_sprintf(a, "pg_catalog.to_regclass(%s) IS NULL", mm_sql_literal(a, qold)),
+	                           mm_sprintf(a, "CREATE VIEW %s AS SELECT * FROM %s", qold, qnew)));
+	mm_step_lock(r->ctx, c, qold, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
+	return 0;
+}
