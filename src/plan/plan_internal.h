@@ -45,6 +45,9 @@ const char *mm_change_sql(struct mm_rule_ctx *r);
  * rules that find nothing to make safer). */
 int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why);
 
+/* Down statements (or a down warning) for a statement passed through unchanged (undo.c). */
+void mm_rule_undo(struct mm_rule_ctx *r, struct mm_step *s);
+
 /* The rules (src/rules/). */
 int mm_rule_create_index(struct mm_rule_ctx *r);
 int mm_rule_other(struct mm_rule_ctx *r);

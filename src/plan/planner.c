@@ -106,5 +106,6 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 		             work);
 	if (why)
 		mm_step_why(r->ctx, s, "%s", why);
+	mm_rule_undo(r, s);
 	return 0;
 }
