@@ -37,6 +37,8 @@ struct cli_verb {
 
 const struct cli_verb *cli_find_verb(const char *name);
 const struct cli_verb *cli_default_verb(void);
+/* The i-th verb's name, NULL past the last. */
+const char *cli_verb_name(size_t i);
 void cli_print_usage(FILE *out);
 /* Parse argv (after the verb word) into args and ctx->opt; returns MM_EXIT_OK, or MM_EXIT_USAGE
  * after printing a one-line error and a hint. *done is set when --help was answered. */

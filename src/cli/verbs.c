@@ -60,3 +60,8 @@ void cli_print_usage(FILE *out)
 	        "exit status: 0 ok, 1 hazards found (check), 2 bad input or usage\n",
 	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT);
 }
+
+const char *cli_verb_name(size_t i)
+{
+	return i < MM_ARRAY_LEN(verbs) ? verbs[i].name : NULL;
+}
