@@ -82,6 +82,8 @@ struct mm_trigger {
 	const char *name;
 	const char *function;      /* qualified name of the trigger function */
 	const char *definition;
+	int type;                  /* pg_trigger.tgtype bits: ROW 1, BEFORE 2, INSERT 4, DELETE 8,
+	                              UPDATE 16, TRUNCATE 32, INSTEAD 64 */
 };
 
 struct mm_table {
@@ -94,6 +96,7 @@ struct mm_table {
 	struct mm_vec triggers;    /* struct mm_trigger * */
 	const char *partition_parent_schema, *partition_parent; /* NULL unless a partition */
 	struct mm_vec partitions;  /* struct mm_table *: children of a partitioned table */
+	const char *partition_key; /* partitioned: pg_get_partkeydef form, e.g. "RANGE (created_at)" */
 	struct mm_vec view_deps;   /* views / materialized views: const char * "schema.table" they read */
 	const char *view_definition;
 	double est_rows;           /* reltuples from --db; -1 when unknown */
@@ -178,6 +181,26 @@ char *mm_model_fold(struct mm_arena *a, const char *word);
  * model's functions and a built-in table of PostgreSQL's own (now() stable, random() volatile,
  * gen_random_uuid() volatile, nextval() volatile, ...); MM_VOL_UNKNOWN for an unknown function. */
 enum mm_volatility mm_model_expr_volatility(const struct mm_model *m, PgQuery__Node *expr);
+
+/* --- PostgreSQL's choice of names for unnamed objects (indexcmds.c ChooseRelationName etc.) --- */
+enum mm_name_space {
+	MM_NAME_RELATION,          /* an index, table or sequence: free among relation names */
+	MM_NAME_CONSTRAINT,        /* CHECK, FOREIGN KEY: free among the schema's constraint names */
+	MM_NAME_CONSTRAINT_INDEX,  /* UNIQUE, PRIMARY KEY, EXCLUDE: both */
+};
+/* makeObjectName(name1, name2, label), then label1, label2, ... until the name is free in the
+ * schema and not in also_taken (names chosen earlier but not yet in the model). */
+char *mm_model_choose_name(const struct mm_model *m, const char *schema, const char *name1,
+                           const char *name2, const char *label, const struct mm_vec *also_taken,
+                           enum mm_name_space space);
+/* ChooseIndexName for an IndexStmt on table. */
+char *mm_model_choose_index_name(const struct mm_model *m, const char *schema, const char *table,
+                                 const PgQuery__IndexStmt *ix, const struct mm_vec *also_taken);
+/* ChooseIndexNameAddition / ChooseForeignKeyConstraintNameAddition: parts joined with "_", cut
+ * at 63 bytes. */
+char *mm_name_addition(struct mm_arena *a, const struct mm_vec *parts);
+/* ConstraintNameExists: constraint names are unique per schema, across its tables. */
+bool mm_model_constraint_name_taken(const struct mm_model *m, const char *schema, const char *name);
 
 /* Canonical, order-independent text of the whole model (for tests and `mkmig debug schema`):
  * one line per fact, sorted. Two models are equal when their dumps are equal. */

@@ -80,6 +80,8 @@ void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item);
 /* --- text helpers ------------------------------------------------------------------------- */
 bool mm_streq(const char *a, const char *b);            /* NULL-safe */
 bool mm_strcaseeq(const char *a, const char *b);        /* ASCII case-insensitive, NULL-safe */
+/* Levenshtein distance for "did you mean" hints (capped: long names compare as far apart). */
+size_t mm_edit_distance(const char *a, const char *b);
 /* Length of the longest prefix of s (at most max bytes) that ends on a UTF-8 boundary. */
 size_t mm_utf8_clip(const char *s, size_t max);
 /* Offset of the first invalid UTF-8 sequence in s[0..n), or n when the text is valid. */

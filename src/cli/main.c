@@ -8,26 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Edit distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
-	}
-	return prev[lb];
-}
-
 /* A bare word that is neither a verb nor an existing file, and does not look like a path. */
 static bool looks_like_mistyped_verb(const char *w)
 {
@@ -49,7 +29,7 @@ int main(int argc, char **argv)
 			const char *best = NULL;
 			size_t bd = 3;
 			for (size_t i = 0; cli_verb_name(i); i++) {
-				size_t d = distance(argv[1], cli_verb_name(i));
+				size_t d = mm_edit_distance(argv[1], cli_verb_name(i));
 				if (d < bd)
 					bd = d, best = cli_verb_name(i);
 			}

@@ -10,16 +10,8 @@
  * name is free in the schema (model) and not in also_taken (names chosen earlier in this plan). */
 char *mm_choose_relation_name(struct mm_rule_ctx *r, const char *schema, const char *name1,
                               const char *name2, const char *label, const struct mm_vec *also_taken);
-enum mm_name_space {
-	MM_NAME_RELATION,          /* an index, table or sequence: free among relation names */
-	MM_NAME_CONSTRAINT,        /* CHECK, FOREIGN KEY: free among the schema's constraint names */
-	MM_NAME_CONSTRAINT_INDEX,  /* UNIQUE, PRIMARY KEY, EXCLUDE: both */
-};
 char *mm_choose_name(struct mm_rule_ctx *r, const char *schema, const char *name1, const char *name2,
                      const char *label, const struct mm_vec *also_taken, enum mm_name_space space);
-/* ChooseIndexNameAddition / ChooseForeignKeyConstraintNameAddition: parts joined with "_", cut
- * at 63 bytes. */
-char *mm_name_addition(struct mm_arena *a, const struct mm_vec *parts);
 /* ChooseIndexName for an IndexStmt on table. */
 char *mm_choose_index_name(struct mm_rule_ctx *r, const char *schema, const char *table,
                            const PgQuery__IndexStmt *ix, const struct mm_vec *also_taken);

@@ -12,9 +12,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void free_parse_result(void *p)
+/* Unpacked trees live in the compilation's arena: rules and the model rewrite trees in place,
+ * hanging arena strings and nodes off them, so a tree must never be freed node by node. */
+static void *arena_pb_alloc(void *data, size_t size)
 {
-	pg_query__parse_result__free_unpacked(p, NULL);
+	return mm_alloc(data, size ? size : 1);
+}
+
+static void arena_pb_free(void *data, void *p)
+{
+	(void)data, (void)p;
+}
+
+static PgQuery__ParseResult *unpack_tree(struct mm_ctx *ctx, const PgQueryProtobuf *pb)
+{
+	ProtobufCAllocator alloc = { arena_pb_alloc, arena_pb_free, &ctx->arena };
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(&alloc, pb->len, (const uint8_t *)pb->data);
+	if (!tree)
+		MM_BUG("libpg_query produced a parse tree protobuf-c cannot unpack");
+	return tree;
 }
 
 const char *mm_sql_grammar_version(void)
@@ -153,17 +169,34 @@ static PgQuery__ParseResult *parse_text(struct mm_ctx *ctx, struct mm_source *sr
 		pg_query_free_protobuf_parse_result(r);
 		return NULL;
 	}
-	PgQuery__ParseResult *tree =
-	    pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	PgQuery__ParseResult *tree = unpack_tree(ctx, &r.parse_tree);
 	pg_query_free_protobuf_parse_result(r);
-	if (!tree)
-		MM_BUG("libpg_query produced a parse tree protobuf-c cannot unpack");
-	mm_arena_defer(&ctx->arena, free_parse_result, tree);
 	return tree;
+}
+
+/* psql meta-commands are not SQL: pg_dump 15.14+ writes \restrict / \unrestrict lines, and
+ * hand-written scripts use \set or \connect. A line starting with a backslash is blanked
+ * (same length, so positions hold) before parsing. */
+static void blank_meta_commands(struct mm_ctx *ctx, struct mm_source *src)
+{
+	char *copy = NULL;
+	for (size_t i = 0; i < src->len; i++) {
+		if (src->text[i] != '\\' || (i > 0 && src->text[i - 1] != '\n'))
+			continue;
+		if (!copy)
+			copy = mm_strndup(&ctx->arena, src->text, src->len);
+		if (ctx->opt.verbose)
+			mm_note(ctx, src, i, 0, "skipped a psql meta-command");
+		for (; i < src->len && copy[i] != '\n'; i++)
+			copy[i] = ' ';
+	}
+	if (copy)
+		src->text = copy;
 }
 
 int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out)
 {
+	blank_meta_commands(ctx, src);
 	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
 	if (!tree)
 		return -1;
@@ -219,10 +252,8 @@ static PgQuery__Node *parse_carrier(struct mm_ctx *ctx, const char *prefix, cons
 		pg_query_free_protobuf_parse_result(r);
 		return NULL;
 	}
-	PgQuery__ParseResult *tree =
-	    pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	PgQuery__ParseResult *tree = unpack_tree(ctx, &r.parse_tree);
 	pg_query_free_protobuf_parse_result(r);
-	mm_arena_defer(&ctx->arena, free_parse_result, tree);
 	if (tree->n_stmts != 1 || tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
 		mm_error(ctx, src, 0, src->len, "expected a single %s", what);
 		return NULL;
@@ -255,7 +286,7 @@ PgQuery__TypeName *mm_sql_parse_type(struct mm_ctx *ctx, const char *type)
 
 /* --- deparsing ---------------------------------------------------------------------------- */
 
-char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
+static char *deparse_raw(struct mm_ctx *ctx, PgQuery__Node *stmt)
 {
 	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
 	raw.stmt = stmt;
@@ -276,6 +307,55 @@ char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
 	else
 		out = mm_strdup(&ctx->arena, r.query);
 	pg_query_free_deparse_result(r);
+	return out;
+}
+
+/*
+ * libpg_query 15-4.0's deparser prints index names (CREATE INDEX name) and constraint names
+ * (CONSTRAINT name) without quote_identifier, so "Orders_pkey" would come back as orders_pkey.
+ * Such names are swapped for placeholders the deparser prints verbatim, then put back quoted.
+ */
+struct name_fix {
+	struct mm_arena *a;
+	struct mm_vec fields;    /* char **: the tree fields replaced */
+	struct mm_vec originals; /* char *: their values */
+};
+
+static void fix_field(struct name_fix *f, char **field)
+{
+	if (!*field || !**field || !mm_sql_ident_needs_quotes(*field))
+		return;
+	mm_vec_push(f->a, &f->fields, field);
+	mm_vec_push(f->a, &f->originals, *field);
+	*field = mm_sprintf(f->a, "mkmig_name_placeholder_%zu_", f->fields.len);
+}
+
+static bool collect_unquoted(PgQuery__Node *n, void *arg)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
+		fix_field(arg, &n->index_stmt->idxname);
+	else if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+		fix_field(arg, &n->constraint->conname);
+	return true;
+}
+
+char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
+{
+	struct name_fix f = { &ctx->arena, { 0 }, { 0 } };
+	mm_sql_walk(stmt, collect_unquoted, &f);
+	char *out = deparse_raw(ctx, stmt);
+	for (size_t i = f.fields.len; i-- > 0;) {
+		char **field = mm_vec_at(&f.fields, i);
+		const char *quoted = mm_sql_ident(&ctx->arena, mm_vec_at(&f.originals, i));
+		if (out) {
+			char *at = strstr(out, *field);
+			if (at) {
+				size_t pl = strlen(*field);
+				out = mm_sprintf(&ctx->arena, "%.*s%s%s", (int)(at - out), out, quoted, at + pl);
+			}
+		}
+		*field = mm_vec_at(&f.originals, i);
+	}
 	return out;
 }
 

@@ -1,0 +1,69 @@
+/*
+ * model_internal.h — what the model's own files share: constructors that keep the model's
+ * invariants (names interned in the ctx arena, attnums in order, indexes reachable from both
+ * their table and the model), and the replay entry point the file and directory loaders use.
+ * Nothing outside src/model includes this.
+ */
+#ifndef MKMIG_MODEL_INTERNAL_H
+#define MKMIG_MODEL_INTERNAL_H
+
+#include "mkmig/model.h"
+
+struct mm_table *mm_model_add_table(struct mm_model *m, const char *schema, const char *name,
+                                    enum mm_relkind kind, enum mm_origin origin);
+void mm_model_remove_table(struct mm_model *m, struct mm_table *t);
+/* Appends with the next attnum; type already normalised (format_type form). */
+struct mm_column *mm_table_add_column(struct mm_model *m, struct mm_table *t, const char *name,
+                                      const char *type);
+void mm_table_remove_column(struct mm_table *t, const char *name);
+struct mm_constraint *mm_table_add_constraint(struct mm_model *m, struct mm_table *t,
+                                              const char *name, enum mm_contype type);
+void mm_table_remove_constraint(struct mm_table *t, const char *name);
+/* The index's schema is its table's. */
+struct mm_index *mm_model_add_index(struct mm_model *m, struct mm_table *t, const char *name);
+void mm_model_remove_index(struct mm_model *m, struct mm_index *ix);
+struct mm_sequence *mm_model_add_sequence(struct mm_model *m, const char *schema, const char *name);
+struct mm_enum *mm_model_add_enum(struct mm_model *m, const char *schema, const char *name);
+struct mm_function *mm_model_add_function(struct mm_model *m, const char *schema, const char *name);
+void mm_model_add_schema(struct mm_model *m, const char *name);
+struct mm_table *mm_index_table(const struct mm_model *m, const struct mm_index *ix);
+
+/* Replay every statement of an already-read source as existing schema. */
+int mm_model_load_source(struct mm_model *m, struct mm_source *src);
+
+/* Type normalisation: a parsed TypeName to format_type() text, resolving user types (enums,
+ * domains, composite) through the model; serial types map to their integer type. */
+const char *mm_model_type_name(struct mm_model *m, PgQuery__TypeName *tn);
+
+/* Canonical text of an expression for comparison (casts dropped, IN lists as = ANY (ARRAY[...]),
+ * nextval() arguments schema-qualified with `schema`). NULL stays NULL. */
+const char *mm_model_canon_expr(struct mm_model *m, const char *expr, const char *schema);
+const char *mm_model_canon_constraint(struct mm_model *m, const char *definition);
+const char *mm_model_canon_index(struct mm_model *m, const char *definition);
+
+/* --- replay (apply*.c) ------------------------------------------------------------------- */
+struct mm_apply {
+	struct mm_model *m;
+	const struct mm_stmt *st;
+	enum mm_origin origin;
+};
+/* A missing object: an error with the nearest known name when the model is known, else
+ * silently nothing (returns 0 then, -1 after an error). loc is a parser location or -1. */
+int mm_apply_missing(struct mm_apply *ap, int loc, const char *what, const char *name,
+                     const struct mm_vec *candidates);
+/* The table a RangeVar names; reports it missing unless missing_ok. */
+struct mm_table *mm_apply_table(struct mm_apply *ap, const PgQuery__RangeVar *rv, bool missing_ok, int *rc);
+const char *mm_apply_schema(struct mm_apply *ap, const PgQuery__RangeVar *rv);
+int mm_apply_create_table(struct mm_apply *ap, PgQuery__CreateStmt *cs);
+int mm_apply_alter_table(struct mm_apply *ap, PgQuery__AlterTableStmt *at);
+int mm_apply_create_index(struct mm_apply *ap, PgQuery__IndexStmt *is, struct mm_table *t,
+                          const char *parent_index);
+int mm_apply_index(struct mm_apply *ap, PgQuery__Node *n);
+int mm_apply_drop(struct mm_apply *ap, PgQuery__Node *n);
+int mm_apply_rename(struct mm_apply *ap, PgQuery__Node *n);
+/* Name changes ripple into definitions: old → new in constraint/index texts of table t. */
+void mm_apply_rename_column(struct mm_apply *ap, struct mm_table *t, const char *old, const char *new_name);
+void mm_apply_rename_table(struct mm_apply *ap, struct mm_table *t, const char *new_name);
+const char *mm_model_serial_type(const PgQuery__TypeName *tn);
+
+#endif

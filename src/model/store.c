@@ -1,0 +1,323 @@
+/*
+ * store.c — the model's storage: constructors, removal and lookups.
+ *
+ * Catalogs here are a few hundred objects at most, so lookups are linear scans over vectors in
+ * creation order; that keeps replay deterministic and the structures trivially inspectable.
+ */
+#include "model_internal.h"
+
+#include <string.h>
+
+static const char *intern(struct mm_model *m, const char *s)
+{
+	return s ? mm_strdup(&m->ctx->arena, s) : NULL;
+}
+
+struct mm_model *mm_model_new(struct mm_ctx *ctx)
+{
+	struct mm_model *m = mm_alloc(&ctx->arena, sizeof(*m));
+	m->ctx = ctx;
+	mm_model_add_schema(m, "public");
+	mm_vec_push(&ctx->arena, &m->search_path, (void *)"public");
+	return m;
+}
+
+void mm_model_add_schema(struct mm_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->schemas.len; i++)
+		if (strcmp(mm_vec_at(&m->schemas, i), name) == 0)
+			return;
+	mm_vec_push(&m->ctx->arena, &m->schemas, (void *)intern(m, name));
+}
+
+const char *mm_model_default_schema(const struct mm_model *m)
+{
+	return m->search_path.len ? mm_vec_at(&m->search_path, 0) : "public";
+}
+
+static void vec_remove(struct mm_vec *v, const void *item)
+{
+	for (size_t i = 0; i < v->len; i++)
+		if (v->items[i] == item) {
+			memmove(&v->items[i], &v->items[i + 1], (v->len - i - 1) * sizeof(void *));
+			v->len--;
+			return;
+		}
+}
+
+struct mm_table *mm_model_add_table(struct mm_model *m, const char *schema, const char *name,
+                                    enum mm_relkind kind, enum mm_origin origin)
+{
+	struct mm_table *t = mm_alloc(&m->ctx->arena, sizeof(*t));
+	t->schema = intern(m, schema);
+	t->name = intern(m, name);
+	t->kind = kind;
+	t->origin = origin;
+	t->est_rows = -1;
+	t->est_bytes = -1;
+	mm_model_add_schema(m, schema);
+	mm_vec_push(&m->ctx->arena, &m->tables, t);
+	return t;
+}
+
+void mm_model_remove_table(struct mm_model *m, struct mm_table *t)
+{
+	if (t->partition_parent) {
+		struct mm_table *p = mm_model_find_table(m, t->partition_parent_schema, t->partition_parent);
+		if (p)
+			vec_remove(&p->partitions, t);
+	}
+	/* Sequences owned by the table go with it, as DROP TABLE drops them. */
+	for (size_t i = m->sequences.len; i-- > 0;) {
+		struct mm_sequence *sq = mm_vec_at(&m->sequences, i);
+		if (mm_streq(sq->schema, t->schema) && mm_streq(sq->owner_table, t->name))
+			vec_remove(&m->sequences, sq);
+	}
+	vec_remove(&m->tables, t);
+}
+
+struct mm_column *mm_table_add_column(struct mm_model *m, struct mm_table *t, const char *name,
+                                      const char *type)
+{
+	struct mm_column *c = mm_alloc(&m->ctx->arena, sizeof(*c));
+	c->name = intern(m, name);
+	c->type = intern(m, type);
+	c->attnum = (int)t->columns.len + 1;
+	mm_vec_push(&m->ctx->arena, &t->columns, c);
+	return c;
+}
+
+void mm_table_remove_column(struct mm_table *t, const char *name)
+{
+	struct mm_column *c = mm_table_find_column(t, name);
+	if (!c)
+		return;
+	vec_remove(&t->columns, c);
+	for (size_t i = 0; i < t->columns.len; i++)
+		((struct mm_column *)mm_vec_at(&t->columns, i))->attnum = (int)i + 1;
+}
+
+struct mm_constraint *mm_table_add_constraint(struct mm_model *m, struct mm_table *t,
+                                              const char *name, enum mm_contype type)
+{
+	struct mm_constraint *c = mm_alloc(&m->ctx->arena, sizeof(*c));
+	c->name = intern(m, name);
+	c->type = type;
+	c->validated = true;
+	c->origin = t->origin;
+	mm_vec_push(&m->ctx->arena, &t->constraints, c);
+	return c;
+}
+
+void mm_table_remove_constraint(struct mm_table *t, const char *name)
+{
+	struct mm_constraint *c = mm_table_find_constraint(t, name);
+	if (c)
+		vec_remove(&t->constraints, c);
+}
+
+struct mm_index *mm_model_add_index(struct mm_model *m, struct mm_table *t, const char *name)
+{
+	struct mm_index *ix = mm_alloc(&m->ctx->arena, sizeof(*ix));
+	ix->schema = t->schema;
+	ix->name = intern(m, name);
+	ix->table = t->name;
+	ix->valid = true;
+	ix->origin = t->origin;
+	mm_vec_push(&m->ctx->arena, &t->indexes, ix);
+	return ix;
+}
+
+struct mm_table *mm_index_table(const struct mm_model *m, const struct mm_index *ix)
+{
+	return mm_model_find_table(m, ix->schema, ix->table);
+}
+
+void mm_model_remove_index(struct mm_model *m, struct mm_index *ix)
+{
+	struct mm_table *t = mm_index_table(m, ix);
+	if (t)
+		vec_remove(&t->indexes, ix);
+}
+
+struct mm_sequence *mm_model_add_sequence(struct mm_model *m, const char *schema, const char *name)
+{
+	struct mm_sequence *s = mm_alloc(&m->ctx->arena, sizeof(*s));
+	s->schema = intern(m, schema);
+	s->name = intern(m, name);
+	s->type = "bigint";
+	mm_model_add_schema(m, schema);
+	mm_vec_push(&m->ctx->arena, &m->sequences, s);
+	return s;
+}
+
+struct mm_enum *mm_model_add_enum(struct mm_model *m, const char *schema, const char *name)
+{
+	struct mm_enum *e = mm_alloc(&m->ctx->arena, sizeof(*e));
+	e->schema = intern(m, schema);
+	e->name = intern(m, name);
+	mm_model_add_schema(m, schema);
+	mm_vec_push(&m->ctx->arena, &m->enums, e);
+	return e;
+}
+
+struct mm_function *mm_model_add_function(struct mm_model *m, const char *schema, const char *name)
+{
+	struct mm_function *f = mm_alloc(&m->ctx->arena, sizeof(*f));
+	f->schema = intern(m, schema);
+	f->name = intern(m, name);
+	f->volatility = MM_VOL_VOLATILE; /* CREATE FUNCTION's default */
+	mm_vec_push(&m->ctx->arena, &m->functions, f);
+	return f;
+}
+
+/* --- lookups ------------------------------------------------------------------------------ */
+
+/* Generic search over a vector of objects whose first two members are schema and name. */
+struct named {
+	const char *schema, *name;
+};
+
+static void *find_named(const struct mm_model *m, const struct mm_vec *v, const char *schema,
+                        const char *name)
+{
+	if (!name)
+		return NULL;
+	if (schema) {
+		for (size_t i = 0; i < v->len; i++) {
+			const struct named *o = mm_vec_at(v, i);
+			if (strcmp(o->name, name) == 0 && strcmp(o->schema, schema) == 0)
+				return (void *)o;
+		}
+		return NULL;
+	}
+	for (size_t s = 0; s < m->search_path.len; s++) {
+		void *o = find_named(m, v, mm_vec_at(&m->search_path, s), name);
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
+struct mm_table *mm_model_find_table(const struct mm_model *m, const char *schema, const char *name)
+{
+	return find_named(m, &m->tables, schema, name);
+}
+
+struct mm_enum *mm_model_find_enum(const struct mm_model *m, const char *schema, const char *name)
+{
+	return find_named(m, &m->enums, schema, name);
+}
+
+struct mm_function *mm_model_find_function(const struct mm_model *m, const char *schema, const char *name)
+{
+	return find_named(m, &m->functions, schema, name);
+}
+
+struct mm_sequence *mm_model_find_sequence(const struct mm_model *m, const char *schema, const char *name)
+{
+	return find_named(m, &m->sequences, schema, name);
+}
+
+struct mm_column *mm_table_find_column(const struct mm_table *t, const char *name)
+{
+	for (size_t i = 0; t && name && i < t->columns.len; i++) {
+		struct mm_column *c = mm_vec_at(&t->columns, i);
+		if (strcmp(c->name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+struct mm_constraint *mm_table_find_constraint(const struct mm_table *t, const char *name)
+{
+	for (size_t i = 0; t && name && i < t->constraints.len; i++) {
+		struct mm_constraint *c = mm_vec_at(&t->constraints, i);
+		if (strcmp(c->name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static struct mm_index *find_index_in(const struct mm_model *m, const char *schema, const char *name)
+{
+	for (size_t i = 0; i < m->tables.len; i++) {
+		struct mm_table *t = mm_vec_at(&m->tables, i);
+		if (strcmp(t->schema, schema) != 0)
+			continue;
+		for (size_t j = 0; j < t->indexes.len; j++) {
+			struct mm_index *ix = mm_vec_at(&t->indexes, j);
+			if (strcmp(ix->name, name) == 0)
+				return ix;
+		}
+	}
+	return NULL;
+}
+
+struct mm_index *mm_model_find_index(const struct mm_model *m, const char *schema, const char *name)
+{
+	if (!name)
+		return NULL;
+	if (schema)
+		return find_index_in(m, schema, name);
+	for (size_t s = 0; s < m->search_path.len; s++) {
+		struct mm_index *ix = find_index_in(m, mm_vec_at(&m->search_path, s), name);
+		if (ix)
+			return ix;
+	}
+	return NULL;
+}
+
+bool mm_model_relname_taken(const struct mm_model *m, const char *schema, const char *name)
+{
+	if (!schema)
+		schema = mm_model_default_schema(m);
+	return mm_model_find_table(m, schema, name) || find_index_in(m, schema, name) ||
+	       mm_model_find_sequence(m, schema, name);
+}
+
+struct mm_constraint *mm_table_primary_key(const struct mm_table *t)
+{
+	for (size_t i = 0; t && i < t->constraints.len; i++) {
+		struct mm_constraint *c = mm_vec_at(&t->constraints, i);
+		if (c->type == MM_CON_PRIMARY)
+			return c;
+	}
+	return NULL;
+}
+
+void mm_model_dependent_views(const struct mm_model *m, const struct mm_table *t, struct mm_vec *out)
+{
+	char *key = mm_sprintf(&m->ctx->arena, "%s.%s", t->schema, t->name);
+	for (size_t i = 0; i < m->tables.len; i++) {
+		struct mm_table *v = mm_vec_at(&m->tables, i);
+		if (v->kind != MM_REL_VIEW && v->kind != MM_REL_MATVIEW)
+			continue;
+		for (size_t j = 0; j < v->view_deps.len; j++)
+			if (strcmp(mm_vec_at(&v->view_deps, j), key) == 0) {
+				mm_vec_push(&m->ctx->arena, out, v);
+				break;
+			}
+	}
+}
+
+char *mm_model_fold(struct mm_arena *a, const char *word)
+{
+	size_t n = strlen(word);
+	if (n >= 2 && word[0] == '"' && word[n - 1] == '"') {
+		char *out = mm_alloc(a, n), *o = out;
+		for (size_t i = 1; i + 1 < n; i++) {
+			*o++ = word[i];
+			if (word[i] == '"' && word[i + 1] == '"')
+				i++;
+		}
+		*o = 0;
+		return out;
+	}
+	char *out = mm_strdup(a, word);
+	/* PostgreSQL's downcase_identifier folds ASCII only (multi-byte letters keep their case). */
+	for (char *p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return out;
+}
