@@ -34,6 +34,13 @@ int mm_apply_missing(struct mm_apply *ap, int loc, const char *what, const char 
 			best_d = d, best = c;
 	}
 	size_t len = strlen(name);
+	if (loc < 0) {
+		/* Nodes such as RenameStmt keep no location for the name: find it in the text, after
+		 * the first word so "ALTER TABLE orders" does not match a column named "alter". */
+		const char *hit = strstr(ap->st->text + strcspn(ap->st->text, " "), name);
+		if (hit)
+			loc = (int)(ap->st->off + (size_t)(hit - ap->st->text));
+	}
 	const char *msg = strstr(what, " of relation") ? mm_sprintf(&m->ctx->arena, "%s \"%s\" %s does not exist",
 	                                                            mm_strndup(&m->ctx->arena, what, (size_t)(strstr(what, " of") - what)),
 	                                                            name, strstr(what, "of relation"))

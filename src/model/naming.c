@@ -9,6 +9,31 @@
 
 #include <string.h>
 
+/* FigureColname's answer for an index expression (parse_target.c): a column reference or a
+ * function call names itself, a cast names its argument (or else its type); anything else is
+ * "expr" (FigureIndexColname's fallback). */
+static const char *expr_colname(const PgQuery__Node *e)
+{
+	if (!e)
+		return NULL;
+	if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && e->column_ref->n_fields) {
+		const PgQuery__Node *last = e->column_ref->fields[e->column_ref->n_fields - 1];
+		return last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
+	}
+	if (e->node_case == PG_QUERY__NODE__NODE_FUNC_CALL && e->func_call->n_funcname)
+		return e->func_call->funcname[e->func_call->n_funcname - 1]->string->sval;
+	if (e->node_case == PG_QUERY__NODE__NODE_COALESCE_EXPR)
+		return "coalesce";
+	if (e->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) {
+		const char *inner = expr_colname(e->type_cast->arg);
+		const PgQuery__TypeName *tn = e->type_cast->type_name;
+		if (inner)
+			return inner;
+		return tn && tn->n_names ? tn->names[tn->n_names - 1]->string->sval : NULL;
+	}
+	return NULL;
+}
+
 /* Column-name parts of an index: the column, else the expression's alias, else "expr";
  * duplicates within one index get a number ("expr", "expr1"). INCLUDE columns count too. */
 static void index_colnames(struct mm_arena *a, const PgQuery__IndexStmt *ix, struct mm_vec *out)
@@ -20,6 +45,7 @@ static void index_colnames(struct mm_arena *a, const PgQuery__IndexStmt *ix, str
 		const PgQuery__IndexElem *el = p->index_elem;
 		const char *orig = el->indexcolname && el->indexcolname[0] ? el->indexcolname
 		                   : el->name && el->name[0]                ? el->name
+		                   : expr_colname(el->expr)                 ? expr_colname(el->expr)
 		                                                           : "expr";
 		const char *cur = orig;
 		for (int k = 1;; k++) {
