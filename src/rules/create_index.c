@@ -117,6 +117,17 @@ static const char *build_partitioned(struct mm_rule_ctx *r, const PgQuery__Index
 			mm_rule_build_index_concurrently(r, ix, p->schema, pname, range_var(a, p->schema, p->name),
 			                   mm_sql_qname(a, p->schema, p->name));
 			qpindex = mm_sql_qname(a, p->schema, pname);
+			/* Once attached, the partition's index can only go with the parent's (whose down
+			 * runs after this one); only a leftover that never got attached is dropped here. */
+			struct mm_step *b = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
+			b->down = (struct mm_vec){ 0 };
+			b->down_unit = MM_UNIT_TX;
+			b->down_plpgsql = true;
+			mm_step_down(r->ctx, b,
+			             "IF pg_catalog.to_regclass(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits WHERE inhrelid = pg_catalog.to_regclass(%s)) THEN\n"
+			             "    DROP INDEX %s;\n"
+			             "END IF",
+			             mm_sql_literal(a, qpindex), mm_sql_literal(a, qpindex), qpindex);
 		}
 		struct mm_step *at = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 		                                 mm_sprintf(a, "attach %s to %s", qpindex, qindex));
