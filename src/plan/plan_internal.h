@@ -41,6 +41,9 @@ bool mm_locks_stmt(const PgQuery__Node *stmt, enum mm_lock *lock, enum mm_work *
 /* The statement text of a change as written: the original text when it is a whole statement,
  * else the deparsed single-subcommand ALTER TABLE. */
 const char *mm_change_sql(struct mm_rule_ctx *r);
+/* The same with IF [NOT] EXISTS added where the grammar has it, so a re-run is a no-op; NULL for
+ * a named ADD CONSTRAINT, which the caller must guard itself. */
+const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r);
 /* Plan the change unchanged, with its locks from locks.c (the OTHER rule, and the fallback of
  * rules that find nothing to make safer). */
 int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why);

@@ -88,6 +88,90 @@ const char *mm_change_sql(struct mm_rule_ctx *r)
 	return sql ? sql : ch->stmt->text;
 }
 
+/*
+ * The passed-through statement in a form that can run twice: every step of a script must survive
+ * a re-run after an interruption, and a plain ADD COLUMN or CREATE TABLE fails the second time.
+ * Where the grammar has IF [NOT] EXISTS, it is added (on a copy: the model still replays the
+ * statement as written, so a missing column stays an error).
+ */
+const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r)
+{
+	const struct mm_change *ch = r->ch;
+	struct mm_arena *a = &r->ctx->arena;
+	PgQuery__Node *orig = ch->node;
+	PgQuery__Node *n = mm_alloc(a, sizeof(*n));
+	*n = *orig;
+	bool changed = false;
+	if (orig->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD) {
+		PgQuery__AlterTableCmd *cmd = mm_alloc(a, sizeof(*cmd));
+		*cmd = *orig->alter_table_cmd;
+		n->alter_table_cmd = cmd;
+		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def->constraint->conname &&
+		    cmd->def->constraint->conname[0] && r->qtable)
+			return NULL; /* the caller guards it: ADD CONSTRAINT has no IF NOT EXISTS */
+		changed = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ||
+		          cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn ||
+		          cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint;
+		cmd->missing_ok = cmd->missing_ok || changed;
+		if (!changed)
+			return mm_change_sql(r);
+		PgQuery__AlterTableStmt *at = mm_alloc(a, sizeof(*at));
+		*at = *ch->stmt->node->alter_table_stmt;
+		PgQuery__Node **cmds = mm_alloc(a, sizeof(*cmds));
+		cmds[0] = n;
+		at->n_cmds = 1;
+		at->cmds = cmds;
+		PgQuery__Node *stmt = mm_alloc(a, sizeof(*stmt));
+		pg_query__node__init(stmt);
+		stmt->node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
+		stmt->alter_table_stmt = at;
+		const char *sql = mm_sql_deparse(r->ctx, stmt);
+		return sql ? sql : mm_change_sql(r);
+	}
+	if (orig->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
+		PgQuery__CreateStmt *c = mm_alloc(a, sizeof(*c));
+		*c = *orig->create_stmt;
+		changed = !c->if_not_exists;
+		c->if_not_exists = true;
+		n->create_stmt = c;
+	} else if (orig->node_case == PG_QUERY__NODE__NODE_INDEX_STMT && orig->index_stmt->idxname &&
+	           orig->index_stmt->idxname[0]) {
+		PgQuery__IndexStmt *c = mm_alloc(a, sizeof(*c));
+		*c = *orig->index_stmt;
+		changed = !c->if_not_exists;
+		c->if_not_exists = true;
+		n->index_stmt = c;
+	} else if (orig->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
+		PgQuery__DropStmt *c = mm_alloc(a, sizeof(*c));
+		*c = *orig->drop_stmt;
+		changed = !c->missing_ok;
+		c->missing_ok = true;
+		n->drop_stmt = c;
+	} else if (orig->node_case == PG_QUERY__NODE__NODE_CREATE_SEQ_STMT) {
+		PgQuery__CreateSeqStmt *c = mm_alloc(a, sizeof(*c));
+		*c = *orig->create_seq_stmt;
+		changed = !c->if_not_exists;
+		c->if_not_exists = true;
+		n->create_seq_stmt = c;
+	} else if (orig->node_case == PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT) {
+		PgQuery__CreateSchemaStmt *c = mm_alloc(a, sizeof(*c));
+		*c = *orig->create_schema_stmt;
+		changed = !c->if_not_exists;
+		c->if_not_exists = true;
+		n->create_schema_stmt = c;
+	} else if (orig->node_case == PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT) {
+		PgQuery__CreateExtensionStmt *c = mm_alloc(a, sizeof(*c));
+		*c = *orig->create_extension_stmt;
+		changed = !c->if_not_exists;
+		c->if_not_exists = true;
+		n->create_extension_stmt = c;
+	}
+	if (!changed)
+		return mm_change_sql(r);
+	const char *sql = mm_sql_deparse(r->ctx, n);
+	return sql ? sql : mm_change_sql(r);
+}
+
 int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 {
 	const struct mm_change *ch = r->ch;
@@ -97,10 +181,19 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 		mm_locks_alter_cmd(ch->node->alter_table_cmd, r->ctx->opt.pg_version, &lock, &work);
 	else if (!mm_locks_stmt(ch->node, &lock, &work))
 		lock = MM_LOCK_NONE;
-	const char *sql = mm_change_sql(r);
+	const char *sql = mm_change_sql_rerunnable(r);
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, r->phase, MM_UNIT_TX,
-	                                mm_sprintf(&r->ctx->arena, "%s", sql));
-	mm_step_up(r->ctx, s, "%s", sql);
+	                                mm_sprintf(&r->ctx->arena, "%s", mm_change_sql(r)));
+	if (sql) {
+		mm_step_up(r->ctx, s, "%s", sql);
+	} else {
+		const PgQuery__Constraint *c = ch->node->alter_table_cmd->def->constraint;
+		s->plpgsql = true;
+		mm_step_up(r->ctx, s, "%s",
+		           mm_sprintf(&r->ctx->arena, "IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass(%s) AND conname = %s) THEN\n    %s;\nEND IF",
+		                      mm_sql_literal(&r->ctx->arena, r->qtable), mm_sql_literal(&r->ctx->arena, c->conname),
+		                      mm_change_sql(r)));
+	}
 	if (lock != MM_LOCK_NONE && r->qtable)
 		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,
 		             work);

@@ -170,7 +170,7 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 	if (!slow) {
 		struct mm_step *s = mm_step_new(ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 		                                mm_sprintf(a, "add column %s to %s", qcol, r->qtable));
-		mm_step_up(ctx, s, "%s", p.split.len ? add_column_sql(r, cmd, cd, &p, false, false) : mm_change_sql(r));
+		mm_step_up(ctx, s, "%s", add_column_sql(r, cmd, cd, &p, false, true));
 		mm_step_down(ctx, s, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", r->qtable, qcol);
 		mm_step_lock(ctx, s, r->qtable, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
 		if (p.default_expr && !null_default)
@@ -201,7 +201,7 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 			                    "SET DEFAULT only affects new rows",
 			            dflt, vol == MM_VOL_UNKNOWN ? "not known to be non-volatile" : "volatile");
 		if (mm_rule_backfill(r, cd->colname, mm_sprintf(a, "%s = %s", qcol, dflt),
-		                     mm_sprintf(a, "t.%s IS NULL", qcol)) != 0)
+		                     mm_sprintf(a, "t.%s IS NULL", qcol), NULL) != 0)
 			return -1;
 		/* What follows needs the backfilled values. */
 		r->phase = MM_PHASE_BACKFILL;

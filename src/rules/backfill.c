@@ -96,7 +96,8 @@ static void add_batch_query(struct mm_buf *b, struct mm_arena *a, const char *qt
 	mm_buf_addf(b, "%sINTO mkmig_batch, mkmig_rows;\n", indent);
 }
 
-int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql)
+int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                     const char *done_if)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	const struct mm_options *o = &r->ctx->opt;
@@ -109,6 +110,11 @@ int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_s
 	mm_buf_adds(&b, "DO $mkmig$\nDECLARE\n"
 	                "    mkmig_last text[];\n    mkmig_batch text[];\n    mkmig_rows bigint;\n"
 	                "    mkmig_total bigint;\n    mkmig_attempt int;\nBEGIN\n");
+	/* A re-run after the whole change completed: the columns the copy reads may be gone. */
+	if (done_if)
+		mm_buf_addf(&b, "    IF %s THEN\n        RAISE NOTICE 'mkmig: backfill %%: the change is already complete', %s;\n"
+		                "        RETURN;\n    END IF;\n",
+		            done_if, job);
 	mm_buf_addf(&b, "    CREATE TABLE IF NOT EXISTS %s (job text PRIMARY KEY, last_key text[] NOT NULL, rows_done bigint NOT NULL);\n",
 	            progress);
 	mm_buf_addf(&b, "    SELECT last_key, rows_done INTO mkmig_last, mkmig_total FROM %s WHERE job = %s;\n", progress, job);

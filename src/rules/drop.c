@@ -100,7 +100,7 @@ static int drop_column(struct mm_rule_ctx *r)
 	contract_checkpoint(r, what);
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_CONTRACT, MM_UNIT_TX,
 	                                mm_sprintf(a, "drop column %s", what));
-	mm_step_up(r->ctx, s, "%s", mm_change_sql(r));
+	mm_step_up(r->ctx, s, "%s", mm_change_sql_rerunnable(r));
 	mm_step_lock(r->ctx, s, r->qtable, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
 	mm_step_why(r->ctx, s, "a catalog update (the space is reclaimed by later rewrites), but destructive: "
 	                       "it belongs after the deploy that stops using the column");
@@ -149,7 +149,7 @@ static int drop_table(struct mm_rule_ctx *r)
 			contract_checkpoint(r, qt);
 		struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, is_new ? r->phase : MM_PHASE_CONTRACT, MM_UNIT_TX,
 		                                mm_sprintf(a, "drop table %s", qt));
-		mm_step_up(r->ctx, s, "DROP TABLE %s%s%s", d->missing_ok ? "IF EXISTS " : "", qt,
+		mm_step_up(r->ctx, s, "DROP TABLE IF EXISTS %s%s", qt,
 		           d->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? " CASCADE" : "");
 		mm_step_lock(r->ctx, s, qt, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
 		for (size_t k = 0; t && k < t->constraints.len; k++) {

@@ -91,8 +91,14 @@ int mm_rule_rename_table(struct mm_rule_ctx *r)
 	const char *qold = r->qtable;
 	struct mm_step *e = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
 	                                mm_sprintf(a, "rename %s to %s, with a view under the old name", qold, qnew));
-	mm_step_up(r->ctx, e, "ALTER TABLE %s RENAME TO %s", qold, mm_sql_ident(a, rn->newname));
-	mm_step_up(r->ctx, e, "CREATE VIEW %s AS SELECT * FROM %s", qold, qnew);
+	/* A re-run finds the table renamed already (and perhaps the view dropped by the contract). */
+	e->plpgsql = true;
+	mm_step_up(r->ctx, e, "%s",
+	           mm_rule_guard(r, mm_sprintf(a, "pg_catalog.to_regclass(%s) IS NULL", mm_sql_literal(a, qnew)),
+	                         mm_sprintf(a, "ALTER TABLE %s RENAME TO %s", qold, mm_sql_ident(a, rn->newname))));
+	mm_step_up(r->ctx, e, "%s",
+	           mm_rule_guard(r, mm_sprintf(a, "pg_catalog.to_regclass(%s) IS NULL", mm_sql_literal(a, qold)),
+	                         mm_sprintf(a, "CREATE VIEW %s AS SELECT * FROM %s", qold, qnew)));
 	mm_step_down(r->ctx, e, "DROP VIEW IF EXISTS %s", qold);
 	mm_step_down(r->ctx, e, "ALTER TABLE %s RENAME TO %s", qnew, mm_sql_ident(a, r->name));
 	mm_step_lock(r->ctx, e, qold, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);

@@ -258,12 +258,19 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	                                mm_sprintf(a, "%s: add column %s and a trigger keeping it in sync with %s",
 	                                           sw->what, qnew, qold));
 	e->plpgsql = true;
-	mm_step_up(ctx, e, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", r->qtable, qnew, sw->new_type);
-	mm_step_up(ctx, e, "%s", sync_function(r, sw, qfn));
+	/* Every step must survive a re-run of the whole script, including after the contract step
+	 * committed: the old column's existence tells whether there is anything left to do. */
+	const char *old_exists = mm_sprintf(a, "EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(%s) AND attname = %s AND NOT attisdropped)",
+	                                    mm_rule_table_literal(r), mm_sql_literal(a, sw->old_col));
+	bool renames = strcmp(sw->old_col, sw->final_col) != 0;
+	mm_step_up(ctx, e, "%s",
+	           mm_rule_guard(r, renames ? old_exists : "true",
+	                         mm_sprintf(a, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", r->qtable, qnew, sw->new_type)));
+	mm_step_up(ctx, e, "%s", mm_rule_guard(r, old_exists, sync_function(r, sw, qfn)));
 	mm_step_up(ctx, e, "%s",
 	           mm_rule_guard(r,
-	                         mm_sprintf(a, "NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = pg_catalog.to_regclass(%s) AND tgname = %s)",
-	                                    mm_rule_table_literal(r), mm_sql_literal(a, helper)),
+	                         mm_sprintf(a, "%s AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = pg_catalog.to_regclass(%s) AND tgname = %s)",
+	                                    old_exists, mm_rule_table_literal(r), mm_sql_literal(a, helper)),
 	                         mm_sprintf(a, "CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE %s %s()",
 	                                    qtrg, r->qtable, ctx->opt.pg_version >= 11 ? "FUNCTION" : "PROCEDURE", qfn)));
 	mm_step_down(ctx, e, "DROP TRIGGER IF EXISTS %s ON %s", qtrg, r->qtable);
@@ -275,7 +282,8 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 
 	/* backfill, then what needs the data. */
 	if (mm_rule_backfill(r, sw->final_col, mm_sprintf(a, "%s = %s", qnew, mm_swap_qualified(r, sw->forward, "t")),
-	                     mm_sprintf(a, "t.%s IS DISTINCT FROM %s", qnew, mm_swap_qualified(r, sw->forward, "t"))) != 0)
+	                     mm_sprintf(a, "t.%s IS DISTINCT FROM %s", qnew, mm_swap_qualified(r, sw->forward, "t")),
+	                     renames ? mm_sprintf(a, "NOT %s", old_exists) : NULL) != 0)
 		return -1;
 	r->phase = MM_PHASE_BACKFILL;
 	if (oc->not_null)
@@ -288,6 +296,7 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	mm_plan_checkpoint(ctx, r->plan, MM_PHASE_CONTRACT, "%s", sw->app_change);
 	struct mm_step *c = mm_step_new(ctx, r->plan, r->ch, MM_PHASE_CONTRACT, MM_UNIT_TX,
 	                                mm_sprintf(a, "%s: drop %s and the trigger, %s takes its place", sw->what, qold, qnew));
+	c->plpgsql = true;
 	mm_step_up(ctx, c, "DROP TRIGGER IF EXISTS %s ON %s", qtrg, r->qtable);
 	mm_step_up(ctx, c, "DROP FUNCTION IF EXISTS %s()", qfn);
 	struct mm_vec views = { 0 };
@@ -295,31 +304,52 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 		mm_model_dependent_views(r->model, t, &views);
 	for (size_t i = 0; i < views.len; i++) {
 		const struct mm_table *v = mm_vec_at(&views, i);
-		mm_step_up(ctx, c, "DROP VIEW %s", mm_sql_qname(a, v->schema, v->name));
+		mm_step_up(ctx, c, "DROP VIEW IF EXISTS %s", mm_sql_qname(a, v->schema, v->name));
 	}
+	/* The swap itself, only while the old column is there (see the expand step). */
+	struct mm_buf swap = MM_BUF_INIT;
 	for (size_t i = 0; i < r->model->sequences.len; i++) {
 		const struct mm_sequence *sq = mm_vec_at(&r->model->sequences, i);
 		if (mm_streq(sq->owner_table, t->name) && mm_streq(sq->owner_column, sw->old_col) &&
 		    mm_streq(sq->schema, t->schema))
 			/* Dropping the old column would drop the sequence its default uses. */
-			mm_step_up(ctx, c, "ALTER SEQUENCE %s OWNED BY %s.%s", mm_sql_qname(a, sq->schema, sq->name), r->qtable, qnew);
+			mm_buf_addf(&swap, "    ALTER SEQUENCE %s OWNED BY %s.%s;\n", mm_sql_qname(a, sq->schema, sq->name), r->qtable, qnew);
 	}
-	mm_step_up(ctx, c, "ALTER TABLE %s DROP COLUMN %s", r->qtable, qold);
+	mm_buf_addf(&swap, "    ALTER TABLE %s DROP COLUMN %s;\n", r->qtable, qold);
 	if (strcmp(sw->new_col, sw->final_col) != 0)
-		mm_step_up(ctx, c, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, qnew, mm_sql_ident(a, sw->final_col));
+		mm_buf_addf(&swap, "    ALTER TABLE %s RENAME COLUMN %s TO %s;\n", r->qtable, qnew, mm_sql_ident(a, sw->final_col));
 	const char *qfinal = mm_sql_ident(a, sw->final_col);
 	if (oc->default_expr)
-		mm_step_up(ctx, c, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", r->qtable, qfinal, oc->default_expr);
-	for (size_t i = 0; i < rn.index_tmp.len; i++)
-		mm_step_up(ctx, c, "ALTER INDEX %s RENAME TO %s", mm_sql_qname(a, t->schema, mm_vec_at(&rn.index_tmp, i)),
-		           mm_sql_ident(a, mm_vec_at(&rn.index_orig, i)));
-	for (size_t i = 0; i < rn.con_tmp.len; i++)
-		mm_step_up(ctx, c, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", r->qtable, mm_sql_ident(a, mm_vec_at(&rn.con_tmp, i)),
-		           mm_sql_ident(a, mm_vec_at(&rn.con_orig, i)));
-	for (size_t i = 0; i < rn.uniq_tmp.len; i++)
-		mm_step_up(ctx, c, "ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s%s", r->qtable,
-		           mm_sql_ident(a, mm_vec_at(&rn.uniq_orig, i)), mm_sql_ident(a, mm_vec_at(&rn.uniq_tmp, i)),
-		           (const char *)mm_vec_at(&rn.uniq_def, i));
+		mm_buf_addf(&swap, "    ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", r->qtable, qfinal, oc->default_expr);
+	swap.len -= 2; /* the guard adds the last ";\n" */
+	swap.buf[swap.len] = '\0';
+	mm_step_up(ctx, c, "IF %s THEN\n%s;\nEND IF", old_exists, swap.buf);
+	mm_buf_release(&swap);
+	/* A rebuilt index or constraint takes its original name once the original went with the old
+	 * column; if the original is still there, this is a re-run and the copy is redundant. */
+	for (size_t i = 0; i < rn.index_tmp.len; i++) {
+		const char *tmp = mm_sql_qname(a, t->schema, mm_vec_at(&rn.index_tmp, i));
+		const char *orig = mm_sql_qname(a, t->schema, mm_vec_at(&rn.index_orig, i));
+		mm_step_up(ctx, c,
+		           "IF pg_catalog.to_regclass(%s) IS NULL THEN\n    ALTER INDEX %s RENAME TO %s;\n"
+		           "ELSE\n    DROP INDEX IF EXISTS %s;\nEND IF",
+		           mm_sql_literal(a, orig), tmp, mm_sql_ident(a, mm_vec_at(&rn.index_orig, i)), tmp);
+	}
+	for (size_t i = 0; i < rn.con_tmp.len; i++) {
+		const char *tmp = mm_sql_ident(a, mm_vec_at(&rn.con_tmp, i));
+		mm_step_up(ctx, c, "IF NOT %s THEN\n    ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n"
+		                   "ELSE\n    ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s;\nEND IF",
+		           mm_rule_constraint_exists(r, mm_vec_at(&rn.con_orig, i)), r->qtable, tmp,
+		           mm_sql_ident(a, mm_vec_at(&rn.con_orig, i)), r->qtable, tmp);
+	}
+	for (size_t i = 0; i < rn.uniq_tmp.len; i++) {
+		const char *tmp = mm_sql_ident(a, mm_vec_at(&rn.uniq_tmp, i));
+		mm_step_up(ctx, c, "IF NOT %s THEN\n    ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s%s;\n"
+		                   "ELSE\n    DROP INDEX IF EXISTS %s;\nEND IF",
+		           mm_rule_constraint_exists(r, mm_vec_at(&rn.uniq_orig, i)), r->qtable,
+		           mm_sql_ident(a, mm_vec_at(&rn.uniq_orig, i)), tmp, (const char *)mm_vec_at(&rn.uniq_def, i),
+		           mm_sql_qname(a, t->schema, mm_vec_at(&rn.uniq_tmp, i)));
+	}
 	for (size_t i = 0; i < views.len; i++) {
 		const struct mm_table *v = mm_vec_at(&views, i);
 		mm_step_up(ctx, c, "CREATE VIEW %s AS %s", mm_sql_qname(a, v->schema, v->name), v->view_definition);
