@@ -179,11 +179,14 @@ static void rename_index(struct mm_model *m, struct mm_index *ix, const char *ne
 		n->index_stmt->idxname = (char *)new_name;
 		ix->definition = mm_sql_deparse(m->ctx, n);
 	}
-	/* The constraint an index backs keeps its own name; only the link follows. */
+	/* Renaming the index of a PRIMARY KEY / UNIQUE / EXCLUDE constraint renames the constraint
+	 * too (RenameRelationInternal calls RenameConstraintById). */
 	for (size_t i = 0; t && i < t->constraints.len; i++) {
 		struct mm_constraint *k = mm_vec_at(&t->constraints, i);
-		if (mm_streq(k->index_name, old))
+		if (mm_streq(k->index_name, old)) {
 			k->index_name = new_name;
+			k->name = new_name;
+		}
 	}
 	for (size_t i = 0; i < m->tables.len; i++) {
 		struct mm_table *o = mm_vec_at(&m->tables, i);

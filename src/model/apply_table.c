@@ -151,6 +151,36 @@ static const char *fk_addition(struct mm_arena *a, const struct mm_vec *cols)
 	return cols->len ? mm_name_addition(a, cols) : NULL;
 }
 
+const char *mm_model_constraint_name(const struct mm_model *cm, const struct mm_table *t,
+                                     const PgQuery__Constraint *c, const char *col)
+{
+	struct mm_model *m = (struct mm_model *)cm;
+	struct mm_arena *a = &m->ctx->arena;
+	if (c->conname && *c->conname)
+		return c->conname;
+	struct mm_vec cols = { 0 };
+	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
+		mm_sql_column_refs(a, c->raw_expr, &cols);
+		return mm_model_choose_name(m, t->schema, t->name, cols.len == 1 ? mm_vec_at(&cols, 0) : NULL, "check", NULL,
+		                            MM_NAME_CONSTRAINT);
+	}
+	if (col)
+		cols = column_list(a, col);
+	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+		if (!col)
+			names_of(a, c->fk_attrs, c->n_fk_attrs, &cols);
+		return mm_model_choose_name(m, t->schema, t->name, fk_addition(a, &cols), "fkey", NULL, MM_NAME_CONSTRAINT);
+	}
+	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
+		return mm_model_choose_name(m, t->schema, t->name, NULL, "pkey", NULL, MM_NAME_CONSTRAINT_INDEX);
+	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) {
+		if (!col)
+			names_of(a, c->keys, c->n_keys, &cols);
+		return mm_model_choose_name(m, t->schema, t->name, fk_addition(a, &cols), "key", NULL, MM_NAME_CONSTRAINT_INDEX);
+	}
+	return NULL;
+}
+
 /* Add a table constraint (column-level ones arrive with their column in `col`). The name is
  * PostgreSQL's choice when none was written. Returns the constraint or NULL. */
 static struct mm_constraint *add_constraint(struct mm_apply *ap, struct mm_table *t, PgQuery__Constraint *c,
@@ -457,7 +487,10 @@ static const char *partition_key(struct mm_model *m, PgQuery__PartitionSpec *ps)
 int mm_apply_create_table(struct mm_apply *ap, PgQuery__CreateStmt *cs)
 {
 	struct mm_model *m = ap->m;
-	const char *schema = mm_apply_schema(ap, cs->relation);
+	/* A temporary table lives in the session's pg_temp schema, which unqualified names search
+	 * first (and which the dump leaves out). */
+	bool temp = cs->relation->relpersistence && cs->relation->relpersistence[0] == 't';
+	const char *schema = temp ? "pg_temp" : mm_apply_schema(ap, cs->relation);
 	if (mm_model_find_table(m, schema, cs->relation->relname)) {
 		if (cs->if_not_exists)
 			return 0;

@@ -122,7 +122,8 @@ void mm_model_dump(const struct mm_model *cm, struct mm_buf *out, bool with_esti
 	for (size_t i = 0; i < m->schemas.len; i++)
 		line(&l, "schema %s", mm_sql_ident(a, mm_vec_at(&m->schemas, i)));
 	for (size_t i = 0; i < m->tables.len; i++)
-		dump_table(m, &l, mm_vec_at(&m->tables, i), with_estimates);
+		if (strcmp(((struct mm_table *)mm_vec_at(&m->tables, i))->schema, "pg_temp") != 0)
+			dump_table(m, &l, mm_vec_at(&m->tables, i), with_estimates);
 	for (size_t i = 0; i < m->sequences.len; i++) {
 		const struct mm_sequence *s = mm_vec_at(&m->sequences, i);
 		line(&l, "sequence %s type=%s owned-by=%s", mm_sql_qname(a, s->schema, s->name), s->type,

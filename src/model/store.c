@@ -55,7 +55,8 @@ struct mm_table *mm_model_add_table(struct mm_model *m, const char *schema, cons
 	t->origin = origin;
 	t->est_rows = -1;
 	t->est_bytes = -1;
-	mm_model_add_schema(m, schema);
+	if (strcmp(schema, "pg_temp") != 0)
+		mm_model_add_schema(m, schema);
 	mm_vec_push(&m->ctx->arena, &m->tables, t);
 	return t;
 }
@@ -191,8 +192,12 @@ static void *find_named(const struct mm_model *m, const struct mm_vec *v, const 
 		}
 		return NULL;
 	}
+	/* pg_temp is searched first, as PostgreSQL does for relations. */
+	void *o = find_named(m, v, "pg_temp", name);
+	if (o)
+		return o;
 	for (size_t s = 0; s < m->search_path.len; s++) {
-		void *o = find_named(m, v, mm_vec_at(&m->search_path, s), name);
+		o = find_named(m, v, mm_vec_at(&m->search_path, s), name);
 		if (o)
 			return o;
 	}

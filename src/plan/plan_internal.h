@@ -18,6 +18,8 @@ struct mm_rule_ctx {
 	const char *name;           /* the table's name */
 	const char *qtable;         /* schema-qualified, quoted: for SQL */
 	bool table_is_new;          /* created earlier in this input: no concurrency dance needed */
+	const struct mm_change_list *changes; /* the whole input, for what comes after this change */
+	size_t index;               /* this change's position in changes */
 	enum mm_phase phase;        /* phase of the steps the shared helpers add (default expand;
 	                               after a backfill, the steps that need its data use backfill) */
 };

@@ -5,6 +5,7 @@
  * contract step (dropping an old column) must never run before a later change's expand step.
  */
 #include "plan_internal.h"
+#include "../rules/common.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,8 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 	int rc = 0;
 	for (size_t i = 0; i < changes->items.len; i++) {
 		const struct mm_change *ch = mm_vec_at(&changes->items, i);
-		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch, .phase = MM_PHASE_EXPAND };
+		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch, .changes = changes, .index = i,
+		                         .phase = MM_PHASE_EXPAND };
 		resolve_table(&r);
 		const struct mm_rule *rule = mm_rule_for(ch->kind);
 		if (rule->plan(&r) != 0)
@@ -106,9 +108,12 @@ const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r)
 		PgQuery__AlterTableCmd *cmd = mm_alloc(a, sizeof(*cmd));
 		*cmd = *orig->alter_table_cmd;
 		n->alter_table_cmd = cmd;
-		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def->constraint->conname &&
-		    cmd->def->constraint->conname[0] && r->qtable)
-			return NULL; /* the caller guards it: ADD CONSTRAINT has no IF NOT EXISTS */
+		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && r->table) {
+			/* Named as PostgreSQL would name it, so a re-run finds it instead of adding a twin. */
+			const char *name = mm_model_constraint_name(r->model, r->table, cmd->def->constraint, NULL);
+			if (name)
+				return NULL;
+		}
 		changed = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ||
 		          cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn ||
 		          cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint;
@@ -134,10 +139,12 @@ const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r)
 		changed = !c->if_not_exists;
 		c->if_not_exists = true;
 		n->create_stmt = c;
-	} else if (orig->node_case == PG_QUERY__NODE__NODE_INDEX_STMT && orig->index_stmt->idxname &&
-	           orig->index_stmt->idxname[0]) {
+	} else if (orig->node_case == PG_QUERY__NODE__NODE_INDEX_STMT && r->table) {
 		PgQuery__IndexStmt *c = mm_alloc(a, sizeof(*c));
 		*c = *orig->index_stmt;
+		/* IF NOT EXISTS needs a name: the one PostgreSQL would choose. */
+		if (!c->idxname || !c->idxname[0])
+			c->idxname = mm_model_choose_index_name(r->model, r->table->schema, r->table->name, c, NULL);
 		changed = !c->if_not_exists;
 		c->if_not_exists = true;
 		n->index_stmt = c;
@@ -187,12 +194,21 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 	if (sql) {
 		mm_step_up(r->ctx, s, "%s", sql);
 	} else {
-		const PgQuery__Constraint *c = ch->node->alter_table_cmd->def->constraint;
+		/* ADD CONSTRAINT has no IF NOT EXISTS: guarded, under the name PostgreSQL would choose. */
+		struct mm_arena *a = &r->ctx->arena;
+		PgQuery__AlterTableCmd *cmd = mm_alloc(a, sizeof(*cmd));
+		*cmd = *ch->node->alter_table_cmd;
+		PgQuery__Constraint *c = mm_alloc(a, sizeof(*c));
+		*c = *cmd->def->constraint;
+		c->conname = (char *)mm_model_constraint_name(r->model, r->table, c, NULL);
+		PgQuery__Node *def = mm_alloc(a, sizeof(*def));
+		*def = *cmd->def;
+		def->constraint = c;
+		cmd->def = def;
 		s->plpgsql = true;
 		mm_step_up(r->ctx, s, "%s",
-		           mm_sprintf(&r->ctx->arena, "IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass(%s) AND conname = %s) THEN\n    %s;\nEND IF",
-		                      mm_sql_literal(&r->ctx->arena, r->qtable), mm_sql_literal(&r->ctx->arena, c->conname),
-		                      mm_change_sql(r)));
+		           mm_sprintf(a, "IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass(%s) AND conname = %s) THEN\n    %s;\nEND IF",
+		                      mm_sql_literal(a, r->qtable), mm_sql_literal(a, c->conname), mm_rule_alter_sql(r, cmd)));
 	}
 	if (lock != MM_LOCK_NONE && r->qtable)
 		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,

@@ -3,6 +3,35 @@
  */
 #include "plan_internal.h"
 
+#include <string.h>
+
+/* A title is printed after "--" in scripts: one line, whitespace runs collapsed (a statement
+ * title keeps its SQL readable), long ones cut at a character boundary. */
+static char *one_line(struct mm_arena *a, const char *text)
+{
+	enum { MAX_TITLE = 200 };
+	struct mm_buf b = MM_BUF_INIT;
+	bool space = false;
+	for (const char *p = text; *p; p++) {
+		if (strchr(" \t\r\n\f\v", *p)) {
+			space = b.len > 0;
+			continue;
+		}
+		if (space)
+			mm_buf_addch(&b, ' ');
+		space = false;
+		mm_buf_addch(&b, *p);
+	}
+	if (b.len > MAX_TITLE) {
+		b.len = mm_utf8_clip(b.buf, MAX_TITLE - 3);
+		b.buf[b.len] = '\0';
+		mm_buf_adds(&b, "...");
+	}
+	char *out = mm_buf_arena(&b, a);
+	mm_buf_release(&b);
+	return out;
+}
+
 struct mm_step *mm_step_new(struct mm_ctx *ctx, struct mm_plan *plan, const struct mm_change *ch,
                             enum mm_phase phase, enum mm_unit unit, const char *title)
 {
@@ -10,7 +39,7 @@ struct mm_step *mm_step_new(struct mm_ctx *ctx, struct mm_plan *plan, const stru
 	s->phase = phase;
 	s->unit = unit;
 	s->down_unit = unit == MM_UNIT_NONTX ? MM_UNIT_NONTX : MM_UNIT_TX;
-	s->title = mm_strdup(&ctx->arena, title);
+	s->title = one_line(&ctx->arena, title);
 	s->change = ch;
 	mm_vec_push(&ctx->arena, &plan->steps, s);
 	return s;

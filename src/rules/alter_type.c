@@ -117,6 +117,19 @@ static void note_in_place_costs(struct mm_rule_ctx *r, struct mm_step *s, const 
 	}
 }
 
+struct fn_acc {
+	struct mm_arena *a;
+	struct mm_vec *out;
+};
+
+static bool collect_functions(PgQuery__Node *n, void *arg)
+{
+	struct fn_acc *acc = arg;
+	if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL && n->func_call->n_funcname)
+		mm_vec_push(acc->a, acc->out, n->func_call->funcname[n->func_call->n_funcname - 1]->string->sval);
+	return true;
+}
+
 int mm_rule_alter_type(struct mm_rule_ctx *r)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -158,6 +171,13 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 		return 0;
 	}
 	const char *blocker = mm_swap_blocker(r, column, true);
+	if (!blocker && cd->raw_default) {
+		/* The backfill runs the USING expression after later statements that may drop what it
+		 * calls (a conversion function written for this migration, say). */
+		struct mm_vec fns = { 0 };
+		mm_sql_walk(cd->raw_default, collect_functions, &(struct fn_acc){ a, &fns });
+		blocker = mm_rule_later_use(r, (const char *const *)fns.items, fns.len);
+	}
 	if (blocker) {
 		mm_rule_passthrough(r, NULL);
 		struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);

@@ -118,3 +118,43 @@ void mm_rule_not_null(struct mm_rule_ctx *r, const char *column, bool undo_on_do
 	mm_step_up(ctx, d, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", r->qtable, qhelper);
 	mm_step_lock(ctx, d, r->qtable, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
 }
+
+static bool statement_names(struct mm_rule_ctx *r, const struct mm_stmt *st, const char *const *names, size_t n,
+                            const char **hit)
+{
+	struct mm_token *t;
+	long count = mm_sql_scan(r->ctx, st->text, &t);
+	for (long i = 0; i < count; i++) {
+		if (!t[i].ident)
+			continue;
+		const char *word = mm_model_fold(&r->ctx->arena, mm_strndup(&r->ctx->arena, st->text + t[i].start,
+		                                                             t[i].end - t[i].start));
+		for (size_t k = 0; k < n; k++)
+			if (names[k] && strcmp(word, names[k]) == 0) {
+				*hit = names[k];
+				return true;
+			}
+	}
+	return false;
+}
+
+const char *mm_rule_later_use(struct mm_rule_ctx *r, const char *const *names, size_t n)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	const struct mm_stmt *scanned = r->ch->stmt;
+	for (size_t i = r->index + 1; r->changes && i < r->changes->items.len; i++) {
+		const struct mm_change *ch = mm_vec_at(&r->changes->items, i);
+		size_t line, col;
+		mm_source_position(ch->stmt->src, ch->stmt->off, &line, &col);
+		if (ch->stmt == r->ch->stmt)
+			return mm_sprintf(a, "the same statement goes on to change %s (%s:%zu)", r->qtable, ch->stmt->src->name, line);
+		if (ch->stmt == scanned)
+			continue;
+		scanned = ch->stmt;
+		const char *hit;
+		if (statement_names(r, ch->stmt, names, n, &hit))
+			return mm_sprintf(a, "a later statement of this input uses %s (%s:%zu)", mm_sql_ident(a, hit),
+			                  ch->stmt->src->name, line);
+	}
+	return NULL;
+}

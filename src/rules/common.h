@@ -42,6 +42,10 @@ void mm_rule_create_table_sql(struct mm_rule_ctx *r, const struct mm_table *t, s
 /* A batched backfill: UPDATE qtable SET <set> WHERE <pending> in keyset batches on the primary
  * key, each batch committed, progress kept so an interrupted run resumes. Returns -1 (with an
  * error) when the table's primary key is unknown. */
+/* Why this change must keep its place in the input instead of being spread over phases: a later
+ * subcommand of the same statement, or a later statement naming one of names (identifiers as
+ * stored). NULL when nothing later depends on it. */
+const char *mm_rule_later_use(struct mm_rule_ctx *r, const char *const *names, size_t n);
 /* done_if: a SQL condition meaning the whole change already happened (a re-run): skip. */
 int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
                      const char *done_if);

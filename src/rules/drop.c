@@ -97,14 +97,22 @@ static int drop_column(struct mm_rule_ctx *r)
 		return 0;
 	const struct mm_column *c = r->table ? mm_table_find_column(r->table, cmd->name) : NULL;
 	const char *what = mm_sprintf(a, "%s.%s", r->qtable, qcol);
-	contract_checkpoint(r, what);
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_CONTRACT, MM_UNIT_TX,
+	/* Deferred to the contract phase unless later statements depend on it being gone (re-adding
+	 * the name, a view over the table, a new primary key): then it keeps its place. */
+	const char *names[] = { r->name };
+	const char *later = mm_rule_later_use(r, names, 1);
+	if (!later)
+		contract_checkpoint(r, what);
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, later ? r->phase : MM_PHASE_CONTRACT, MM_UNIT_TX,
 	                                mm_sprintf(a, "drop column %s", what));
 	mm_step_up(r->ctx, s, "%s", mm_change_sql_rerunnable(r));
 	mm_step_lock(r->ctx, s, r->qtable, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
 	mm_step_why(r->ctx, s, "a catalog update (the space is reclaimed by later rewrites), but destructive: "
 	                       "it belongs after the deploy that stops using the column");
-	s->warning = mm_sprintf(a, "destructive: dropping %s deletes its data", what);
+	s->warning = later ? mm_sprintf(a, "destructive: dropping %s deletes its data; dropped in place, not in the "
+	                                   "contract phase, because %s",
+	                                what, later)
+	                   : mm_sprintf(a, "destructive: dropping %s deletes its data", what);
 	if (!c) {
 		s->down_warning = mm_sprintf(a, "the definition of %s is unknown: the down script cannot re-add it", what);
 		return 0;
@@ -145,9 +153,12 @@ static int drop_table(struct mm_rule_ctx *r)
 			continue;
 		const char *qt = mm_sql_qname(a, t ? t->schema : schema, name);
 		bool is_new = t && t->origin == MM_ORIGIN_INPUT;
-		if (!is_new)
+		const char *names[] = { name };
+		const char *later = is_new ? NULL : mm_rule_later_use(r, names, 1);
+		bool deferred = !is_new && !later;
+		if (deferred)
 			contract_checkpoint(r, qt);
-		struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, is_new ? r->phase : MM_PHASE_CONTRACT, MM_UNIT_TX,
+		struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, deferred ? MM_PHASE_CONTRACT : r->phase, MM_UNIT_TX,
 		                                mm_sprintf(a, "drop table %s", qt));
 		mm_step_up(r->ctx, s, "DROP TABLE IF EXISTS %s%s", qt,
 		           d->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? " CASCADE" : "");
@@ -162,7 +173,10 @@ static int drop_table(struct mm_rule_ctx *r)
 			continue;
 		mm_step_why(r->ctx, s, "a catalog update, but destructive: it belongs after the deploy that stops using "
 		                       "the table; it also locks every table it references by foreign key");
-		s->warning = mm_sprintf(a, "destructive: dropping %s deletes its data", qt);
+		s->warning = later ? mm_sprintf(a, "destructive: dropping %s deletes its data; dropped in place, not in the "
+		                                   "contract phase, because %s",
+		                                qt, later)
+		                   : mm_sprintf(a, "destructive: dropping %s deletes its data", qt);
 		if (!t) {
 			s->down_warning = mm_sprintf(a, "the definition of %s is unknown: the down script cannot re-create it", qt);
 			continue;

@@ -24,9 +24,21 @@ static int plain_rename(struct mm_rule_ctx *r, const char *why_not, const char *
 	struct mm_arena *a = &r->ctx->arena;
 	mm_rule_passthrough(r, NULL);
 	struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
+	/* A re-run finds it renamed already. */
+	s->plpgsql = true;
+	s->up = (struct mm_vec){ 0 };
+	mm_step_up(r->ctx, s, "%s",
+	           mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", column_exists(r, from), column_exists(r, to)),
+	                         mm_sprintf(a, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, from),
+	                                    mm_sql_ident(a, to))));
 	s->warning = mm_sprintf(a, "renamed in place (%s): application code still using \"%s\" fails from this moment",
 	                        why_not, from);
-	mm_step_down(r->ctx, s, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, to), mm_sql_ident(a, from));
+	s->down = (struct mm_vec){ 0 };
+	s->down_plpgsql = true;
+	mm_step_down(r->ctx, s, "%s",
+	             mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", column_exists(r, to), column_exists(r, from)),
+	                           mm_sprintf(a, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, to),
+	                                      mm_sql_ident(a, from))));
 	return 0;
 }
 
@@ -77,6 +89,11 @@ int mm_rule_rename_column(struct mm_rule_ctx *r)
 	return 0;
 }
 
+static const char *qnew_of(struct mm_rule_ctx *r, const PgQuery__RenameStmt *rn)
+{
+	return mm_sql_qname(&r->ctx->arena, r->schema, rn->newname);
+}
+
 int mm_rule_rename_table(struct mm_rule_ctx *r)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -87,6 +104,23 @@ int mm_rule_rename_table(struct mm_rule_ctx *r)
 	}
 	if (!r->table && r->model->known)
 		return 0;
+	/* A later statement naming either table would meet the compatibility view or miss the new
+	 * name: the rename keeps its place. */
+	const char *names[] = { r->name, rn->newname };
+	const char *later = mm_rule_later_use(r, names, 2);
+	if (later) {
+		mm_rule_passthrough(r, NULL);
+		struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
+		s->plpgsql = true;
+		s->up = (struct mm_vec){ 0 };
+		mm_step_up(r->ctx, s, "%s",
+		           mm_rule_guard(r, mm_sprintf(a, "pg_catalog.to_regclass(%s) IS NULL", mm_sql_literal(a, qnew_of(r, rn))),
+		                         mm_sprintf(a, "ALTER TABLE %s RENAME TO %s", r->qtable, mm_sql_ident(a, rn->newname))));
+		s->warning = mm_sprintf(a, "renamed in place, without a compatibility view (%s): application code still "
+		                           "using %s fails from this moment",
+		                        later, r->qtable);
+		return 0;
+	}
 	const char *qnew = mm_sql_qname(a, r->schema, rn->newname);
 	const char *qold = r->qtable;
 	struct mm_step *e = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,

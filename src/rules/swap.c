@@ -35,10 +35,28 @@ struct qualify_arg {
 	const char *alias;
 };
 
-static const char *qualify(const char *ident, void *arg)
+/* Prefix every unqualified column reference with the alias. Done on the tree: type names such as
+ * "double precision" or "timestamp with time zone" in a cast are not columns. */
+static bool qualify_ref(PgQuery__Node *n, void *arg)
 {
 	const struct qualify_arg *q = arg;
-	return mm_sprintf(q->a, "%s.%s", q->alias, mm_sql_ident(q->a, ident));
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || n->column_ref->n_fields != 1 ||
+	    n->column_ref->fields[0]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return true;
+	PgQuery__ColumnRef *c = n->column_ref;
+	PgQuery__Node **fields = mm_alloc(q->a, 2 * sizeof(*fields));
+	PgQuery__Node *al = mm_alloc(q->a, sizeof(*al));
+	pg_query__node__init(al);
+	PgQuery__String *s = mm_alloc(q->a, sizeof(*s));
+	pg_query__string__init(s);
+	s->sval = (char *)q->alias;
+	al->node_case = PG_QUERY__NODE__NODE_STRING;
+	al->string = s;
+	fields[0] = al;
+	fields[1] = c->fields[0];
+	c->fields = fields;
+	c->n_fields = 2;
+	return true;
 }
 
 const char *mm_swap_qualified(struct mm_rule_ctx *r, PgQuery__Node *expr, const char *alias)
@@ -46,8 +64,14 @@ const char *mm_swap_qualified(struct mm_rule_ctx *r, PgQuery__Node *expr, const 
 	const char *text = mm_sql_deparse_expr(r->ctx, expr);
 	if (!text)
 		return "NULL";
-	struct qualify_arg q = { &r->ctx->arena, alias };
-	const char *out = mm_sql_rewrite_idents(r->ctx, text, NULL, qualify, &q);
+	/* A fresh tree per alias: the caller's expression stays as written. */
+	PgQuery__Node *copy = mm_sql_parse_expr(r->ctx, text);
+	if (!copy)
+		return text;
+	/* Stored names are folded: "NEW" would be quoted, and PL/pgSQL's record is new. */
+	struct qualify_arg q = { &r->ctx->arena, mm_model_fold(&r->ctx->arena, alias) };
+	mm_sql_walk(copy, qualify_ref, &q);
+	const char *out = mm_sql_deparse_expr(r->ctx, copy);
 	return out ? out : text;
 }
 
@@ -59,6 +83,12 @@ const char *mm_swap_blocker(struct mm_rule_ctx *r, const char *column, bool rebu
 		return mm_sprintf(a, "the columns of %s are unknown (pass --schema, --dir or --db)", r->qtable);
 	if (t->kind != MM_REL_TABLE)
 		return "only plain tables are swapped (not partitioned tables, views or foreign tables)";
+	/* Expand/contract spreads the change over phases; a later statement on the same table would
+	 * meet the old column instead of the new one. */
+	const char *names[] = { t->name };
+	const char *later = mm_rule_later_use(r, names, 1);
+	if (later)
+		return later;
 	const struct mm_column *c = mm_table_find_column(t, column);
 	if (!c)
 		return NULL; /* the model reports the missing column */

@@ -167,6 +167,23 @@ if [[ $up_ok -eq 1 ]]; then
   fi
 fi
 
+# 3b. safe: the whole up script again (psql died after the last step committed, and the deploy
+# was retried): every step must see its work is done. A fixture may opt out with a file
+# no-rerun saying why.
+if [[ $up_ok -eq 1 && ! -f $fixture/no-rerun ]]; then
+  if run_sql "$db_safe" "$work/up.sql" "$work/rerun.log"; then
+    pg_describe "$db_safe" --data >"$work/rerun.txt"
+    if pg_compare "$work/naive.txt" "$work/rerun.txt" "naive ($naive_file)" "up run twice" >"$work/rerun.diff"; then
+      echo "ok: the up script run a second time changes nothing"
+    else
+      cat "$work/rerun.diff" >&2
+      fail "running up.sql a second time changes the end state: diff $work/naive.txt $work/rerun.txt"
+    fi
+  else
+    fail "running up.sql a second time fails: log $work/rerun.log"
+  fi
+fi
+
 # 4. safe: down, on the same database
 if [[ $up_ok -eq 1 ]]; then
   if run_mkmig "$work/down.sql" "$work/down.stderr" --down; then
