@@ -47,6 +47,26 @@ static void order_by_phase(struct mm_ctx *ctx, struct mm_plan *plan)
 	plan->steps = sorted;
 }
 
+static int apply_change(struct mm_ctx *ctx, struct mm_model *model, const struct mm_change *ch)
+{
+	if (ch->sub_count <= 1 || ch->stmt->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return ch->sub_index + 1 == ch->sub_count || ch->sub_count == 0 ? mm_model_apply(model, ch->stmt, MM_ORIGIN_INPUT)
+		                                                                  : 0;
+	PgQuery__AlterTableStmt *at = mm_alloc(&ctx->arena, sizeof(*at));
+	*at = *ch->stmt->node->alter_table_stmt;
+	PgQuery__Node **cmds = mm_alloc(&ctx->arena, sizeof(*cmds));
+	cmds[0] = ch->node;
+	at->cmds = cmds;
+	at->n_cmds = 1;
+	PgQuery__Node *n = mm_alloc(&ctx->arena, sizeof(*n));
+	pg_query__node__init(n);
+	n->node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
+	n->alter_table_stmt = at;
+	struct mm_stmt one = *ch->stmt;
+	one.node = n;
+	return mm_model_apply(model, &one, MM_ORIGIN_INPUT);
+}
+
 int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_change_list *changes,
                   struct mm_plan *out)
 {
@@ -59,8 +79,10 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		const struct mm_rule *rule = mm_rule_for(ch->kind);
 		if (rule->plan(&r) != 0)
 			rc = -1;
-		/* The model learns the statement once all its subcommands are planned. */
-		if (ch->sub_index + 1 == ch->sub_count && mm_model_apply(model, ch->stmt, MM_ORIGIN_INPUT) != 0)
+		/* The model learns each change once it is planned; the subcommands of one ALTER TABLE one
+		 * by one, so "DROP COLUMN id, ADD PRIMARY KEY (a)" names the new key as PostgreSQL does,
+		 * after the old one is gone. */
+		if (apply_change(ctx, model, ch) != 0)
 			rc = -1;
 	}
 	order_by_phase(ctx, out);
