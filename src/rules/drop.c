@@ -118,7 +118,21 @@ static int drop_column(struct mm_rule_ctx *r)
 		return 0;
 	}
 	bool can_not_null = !c->not_null || c->default_expr;
+	/* A serial column's sequence went with it: back first, owned by the column again after. */
+	const struct mm_sequence *owned = NULL;
+	for (size_t k = 0; k < r->model->sequences.len && !owned; k++) {
+		const struct mm_sequence *sq = mm_vec_at(&r->model->sequences, k);
+		if (mm_streq(sq->schema, r->table->schema) && mm_streq(sq->owner_table, r->table->name) &&
+		    mm_streq(sq->owner_column, cmd->name))
+			owned = sq;
+	}
+	if (owned)
+		mm_step_down(r->ctx, s, "CREATE SEQUENCE IF NOT EXISTS %s%s%s", mm_sql_qname(a, owned->schema, owned->name),
+		             owned->type ? " AS " : "", owned->type ? owned->type : "");
 	mm_step_down(r->ctx, s, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s", r->qtable, mm_rule_column_sql(r, c, can_not_null));
+	if (owned)
+		mm_step_down(r->ctx, s, "ALTER SEQUENCE %s OWNED BY %s.%s", mm_sql_qname(a, owned->schema, owned->name), r->qtable,
+		             qcol);
 	for (size_t i = 0; i < r->table->indexes.len; i++) {
 		const struct mm_index *ix = mm_vec_at(&r->table->indexes, i);
 		bool on_col = false;
