@@ -199,6 +199,10 @@ char *mm_model_choose_index_name(const struct mm_model *m, const char *schema, c
 /* ChooseIndexNameAddition / ChooseForeignKeyConstraintNameAddition: parts joined with "_", cut
  * at 63 bytes. */
 char *mm_name_addition(struct mm_arena *a, const struct mm_vec *parts);
+/* The name PostgreSQL gives a constraint added to t without one (col: a column constraint's
+ * column); NULL for kinds it cannot name here (EXCLUDE). */
+const char *mm_model_constraint_name(const struct mm_model *m, const struct mm_table *t,
+                                     const PgQuery__Constraint *c, const char *col);
 /* ConstraintNameExists: constraint names are unique per schema, across its tables. */
 bool mm_model_constraint_name_taken(const struct mm_model *m, const char *schema, const char *name);
 
