@@ -235,6 +235,20 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 	if (lock != MM_LOCK_NONE && r->qtable)
 		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,
 		             work);
+	/* Dropping a foreign key drops its RI triggers on the referenced table too, under ACCESS
+	 * EXCLUSIVE there (PostgreSQL 11-18; ../shared/pg-facts.md, DROP CONSTRAINT (FK)). */
+	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+	    ch->node->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint && r->table) {
+		const struct mm_constraint *k = mm_table_find_constraint(r->table, ch->node->alter_table_cmd->name);
+		if (k && k->type == MM_CON_FOREIGN && !(mm_streq(k->ref_table, r->table->name) && mm_streq(k->ref_schema, r->table->schema))) {
+			mm_step_lock(r->ctx, s, mm_sql_qname(&r->ctx->arena, k->ref_schema, k->ref_table), MM_LOCK_ACCESS_EXCLUSIVE,
+			             MM_WORK_CATALOG);
+			if (!why)
+				mm_step_why(r->ctx, s, "a catalog update, but it also takes ACCESS EXCLUSIVE on %s (the referenced "
+				                       "table's RI triggers are dropped): lock_timeout and retries protect the traffic of both",
+				            mm_sql_qname(&r->ctx->arena, k->ref_schema, k->ref_table));
+		}
+	}
 	if (why)
 		mm_step_why(r->ctx, s, "%s", why);
 	mm_rule_undo(r, s);
