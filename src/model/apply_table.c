@@ -98,7 +98,8 @@ static struct mm_index *constraint_index(struct mm_apply *ap, struct mm_table *t
 	            c->access_method && *c->access_method ? c->access_method : excl ? "gist" : "btree");
 	if (excl) {
 		for (size_t i = 0; i < c->n_exclusions; i++) {
-			/* Each exclusion is (IndexElem, operator name list). */
+			/* Each exclusion is (IndexElem, operator name list); the index definition, as
+			 * pg_get_indexdef prints it, names only the elements. */
 			PgQuery__List *pair = c->exclusions[i]->list;
 			PgQuery__IndexElem *el = pair->items[0]->index_elem;
 			mm_buf_adds(&b, i ? ", " : "");
@@ -108,8 +109,7 @@ static struct mm_index *constraint_index(struct mm_apply *ap, struct mm_table *t
 				const char *e = mm_sql_deparse_expr(m->ctx, el->expr);
 				mm_buf_addf(&b, "(%s)", e ? e : "?");
 			}
-			PgQuery__List *ops = pair->items[1]->list;
-			mm_buf_addf(&b, " WITH %s", ops->n_items ? ops->items[ops->n_items - 1]->string->sval : "=");
+
 		}
 	} else {
 		for (size_t i = 0; i < cols->len; i++) {

@@ -5,7 +5,8 @@
  * The catalog prints what the parser and analyser made of an expression: implicit casts become
  * explicit ("(amount > (0)::numeric)"), IN lists become "= ANY (ARRAY[...])", constants may be
  * quoted ("'-1'::integer"). A migration says "amount > 0". Both are reparsed here and reduced to
- * one shape: every cast dropped, every constant a string, IN as = ANY (ARRAY[...]), nextval()'s
+ * one shape: every cast dropped, every constant a string, IN as = ANY (ARRAY[...]), BETWEEN as
+ * two comparisons, nextval()'s
  * sequence name schema-qualified. The result is for equality only — never emitted as SQL.
  */
 #include "model_internal.h"
@@ -59,6 +60,49 @@ static void in_to_any(struct mm_arena *a, PgQuery__AExpr *e)
 	e->kind = negated ? PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL : PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY;
 }
 
+static PgQuery__Node *op_node(struct mm_arena *a, const char *op, PgQuery__Node *l, PgQuery__Node *r)
+{
+	PgQuery__AExpr *e = mm_alloc(a, sizeof(*e));
+	pg_query__a__expr__init(e);
+	e->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+	PgQuery__String *s = mm_alloc(a, sizeof(*s));
+	pg_query__string__init(s);
+	s->sval = (char *)op;
+	PgQuery__Node *sn = new_node(a);
+	sn->node_case = PG_QUERY__NODE__NODE_STRING;
+	sn->string = s;
+	e->n_name = 1;
+	e->name = mm_alloc(a, sizeof(*e->name));
+	e->name[0] = sn;
+	e->lexpr = l;
+	e->rexpr = r;
+	e->location = -1;
+	PgQuery__Node *n = new_node(a);
+	n->node_case = PG_QUERY__NODE__NODE_A_EXPR;
+	n->a_expr = e;
+	return n;
+}
+
+/* x BETWEEN a AND b → x >= a AND x <= b (NOT BETWEEN → x < a OR x > b), as the analyser stores
+ * it. The SYMMETRIC forms are left alone (rare, and stored as a larger OR). */
+static void between_to_bool(struct mm_arena *a, PgQuery__Node *n)
+{
+	PgQuery__AExpr *e = n->a_expr;
+	if (!e->rexpr || e->rexpr->node_case != PG_QUERY__NODE__NODE_LIST || e->rexpr->list->n_items != 2)
+		return;
+	bool negated = e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN;
+	PgQuery__BoolExpr *b = mm_alloc(a, sizeof(*b));
+	pg_query__bool_expr__init(b);
+	b->boolop = negated ? PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR : PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+	b->n_args = 2;
+	b->args = mm_alloc(a, 2 * sizeof(*b->args));
+	b->args[0] = op_node(a, negated ? "<" : ">=", e->lexpr, e->rexpr->list->items[0]);
+	b->args[1] = op_node(a, negated ? ">" : "<=", e->lexpr, e->rexpr->list->items[1]);
+	b->location = -1;
+	n->node_case = PG_QUERY__NODE__NODE_BOOL_EXPR;
+	n->bool_expr = b;
+}
+
 static void qualify_nextval(struct canon *cn, PgQuery__FuncCall *f)
 {
 	if (f->n_funcname == 0 || f->n_args != 1)
@@ -93,6 +137,10 @@ static bool canon_visit(PgQuery__Node *n, void *arg)
 	else if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR &&
 	         n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_IN)
 		in_to_any(a, n->a_expr);
+	else if (n->node_case == PG_QUERY__NODE__NODE_A_EXPR &&
+	         (n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN ||
+	          n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN))
+		between_to_bool(a, n);
 	else if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL)
 		qualify_nextval(cn, n->func_call);
 	return true;
