@@ -77,9 +77,17 @@ struct mm_checkpoint {
 	const char *message;     /* which application change must be live */
 };
 
+/* A table the plan changes, with its size where the live catalog told it (--db). */
+struct mm_table_size {
+	const char *table;           /* qualified, quoted as needed */
+	double rows;
+	int64_t bytes;
+};
+
 struct mm_plan {
 	struct mm_vec steps;         /* struct mm_step *, in execution order */
 	struct mm_vec checkpoints;   /* struct mm_checkpoint * */
+	struct mm_vec sizes;         /* struct mm_table_size *: tables with estimates, first use order */
 };
 
 const char *mm_phase_name(enum mm_phase p);

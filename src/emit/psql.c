@@ -98,10 +98,33 @@ void mm_emit_psql(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direct
 		emit_down(ctx, plan, out);
 }
 
+static const char *human_bytes(struct mm_arena *a, int64_t b)
+{
+	static const char *const units[] = { "bytes", "kB", "MB", "GB", "TB" };
+	double v = (double)b;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < MM_ARRAY_LEN(units))
+		v /= 1024, u++;
+	return u ? mm_sprintf(a, "%.1f %s", v, units[u]) : mm_sprintf(a, "%lld bytes", (long long)b);
+}
+
 void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_buf *out)
 {
 	mm_buf_addf(out, "plan for PostgreSQL %d: %zu step%s\n", ctx->opt.pg_version, plan->steps.len,
 	            plan->steps.len == 1 ? "" : "s");
+	if (plan->sizes.len)
+		mm_buf_adds(out, "\ntables (estimates from the live catalog):\n");
+	for (size_t i = 0; i < plan->sizes.len; i++) {
+		const struct mm_table_size *ts = mm_vec_at(&plan->sizes, i);
+		mm_buf_addf(out, "  %s: ", ts->table);
+		if (ts->rows >= 0)
+			mm_buf_addf(out, "~%.0f rows", ts->rows);
+		else
+			mm_buf_adds(out, "rows unknown (never analyzed)");
+		if (ts->bytes >= 0)
+			mm_buf_addf(out, ", %s", human_bytes(&ctx->arena, ts->bytes));
+		mm_buf_addch(out, '\n');
+	}
 	int phase = -1;
 	for (size_t i = 0; i < plan->steps.len; i++) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, i);

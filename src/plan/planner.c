@@ -47,6 +47,23 @@ static void order_by_phase(struct mm_ctx *ctx, struct mm_plan *plan)
 	plan->steps = sorted;
 }
 
+/* Sizes come only from --db: they let `mkmig plan` say whether a scan or a build is seconds or
+ * hours, which the lock modes alone do not. */
+static void note_size(struct mm_ctx *ctx, struct mm_plan *plan, const struct mm_table *t)
+{
+	if (!t || (t->est_rows < 0 && t->est_bytes < 0) || t->origin == MM_ORIGIN_INPUT)
+		return;
+	const char *q = mm_sql_qname(&ctx->arena, t->schema, t->name);
+	for (size_t i = 0; i < plan->sizes.len; i++)
+		if (strcmp(((struct mm_table_size *)mm_vec_at(&plan->sizes, i))->table, q) == 0)
+			return;
+	struct mm_table_size *ts = mm_alloc(&ctx->arena, sizeof(*ts));
+	ts->table = q;
+	ts->rows = t->est_rows;
+	ts->bytes = t->est_bytes;
+	mm_vec_push(&ctx->arena, &plan->sizes, ts);
+}
+
 static int apply_change(struct mm_ctx *ctx, struct mm_model *model, const struct mm_change *ch)
 {
 	if (ch->sub_count <= 1 || ch->stmt->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
@@ -76,6 +93,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch, .changes = changes, .index = i,
 		                         .phase = MM_PHASE_EXPAND };
 		resolve_table(&r);
+		note_size(ctx, out, r.table);
 		const struct mm_rule *rule = mm_rule_for(ch->kind);
 		if (rule->plan(&r) != 0)
 			rc = -1;

@@ -73,6 +73,13 @@ if ! grep -q '^estimate public.customers rows=' "$work/db-with-estimates.txt"; t
   echo "FAIL: --db gave no size estimates" >&2
   fail=1
 fi
+# ... and the plan shows them, so a reader can tell a scan of 50 rows from one of 50 million.
+pg_psql -d "$db" -c "ANALYZE" >/dev/null
+echo "CREATE INDEX ON customers (region);" | "$mkmig" plan --db "$conninfo" > "$work/plan-db.txt"
+if ! grep -q '^  public.customers: ~[0-9]* rows, ' "$work/plan-db.txt"; then
+  echo "FAIL: mkmig plan --db does not show the table's size estimate ($work/plan-db.txt)" >&2
+  fail=1
+fi
 pg_drop_db "$db"
 if [[ $fail -ne 0 ]]; then
   echo "model_sources: files kept in $work" >&2
