@@ -269,6 +269,42 @@ static void test_dump_canonical(void **state)
 	assert_int_equal(ctx->diags.nerrors, 0);
 }
 
+static void test_more_statement_kinds(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_model *m = model_of(ctx,
+	                              "CREATE TABLE p (id int, at date) PARTITION BY RANGE (at);"
+	                              "CREATE TABLE p1 (id int, at date);"
+	                              "ALTER TABLE ONLY p ATTACH PARTITION p1 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+	                              "CREATE INDEX p_at_idx ON ONLY p (at); CREATE INDEX p1_at_idx ON p1 (at);"
+	                              "ALTER INDEX p_at_idx ATTACH PARTITION p1_at_idx;"
+	                              "CREATE TABLE r (id int, during tstzrange, CONSTRAINT r_k UNIQUE (id),"
+	                              " EXCLUDE USING gist (during WITH &&));"
+	                              "CREATE SEQUENCE r_seq; ALTER SEQUENCE r_seq OWNED BY r.id;"
+	                              "CREATE MATERIALIZED VIEW mv AS SELECT id FROM r;");
+	assert_string_equal(mm_model_find_index(m, NULL, "p1_at_idx")->parent_index, "p_at_idx");
+	struct mm_table *r = mm_model_find_table(m, NULL, "r");
+	assert_non_null(mm_table_find_constraint(r, "r_during_excl"));
+	assert_string_equal(mm_model_find_sequence(m, NULL, "r_seq")->owner_column, "id");
+	struct mm_vec views = { 0 };
+	mm_model_dependent_views(m, r, &views);
+	assert_int_equal(views.len, 1);
+	assert_int_equal(((struct mm_table *)views.items[0])->kind, MM_REL_MATVIEW);
+	assert_int_equal(apply_input(ctx, m,
+	                             "ALTER INDEX r_k RENAME TO r_key2;" /* renames the constraint too */
+	                             "ALTER TABLE r RENAME CONSTRAINT r_key2 TO r_key3;"
+	                             "ALTER TABLE p DETACH PARTITION p1;"
+	                             "DROP INDEX p_at_idx;"),
+	                 0);
+	struct mm_constraint *k = mm_table_find_constraint(r, "r_key3");
+	assert_non_null(k);
+	assert_string_equal(k->index_name, "r_key3");
+	assert_null(mm_model_find_table(m, NULL, "p1")->partition_parent);
+	assert_null(mm_model_find_index(m, NULL, "p_at_idx"));
+	assert_non_null(mm_model_find_index(m, NULL, "p1_at_idx")); /* detached first: it stays */
+	assert_int_equal(ctx->diags.nerrors, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enum_function_trigger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump_canonical, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_more_statement_kinds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
