@@ -206,6 +206,10 @@ const char *mm_model_constraint_name(const struct mm_model *m, const struct mm_t
 /* ConstraintNameExists: constraint names are unique per schema, across its tables. */
 bool mm_model_constraint_name_taken(const struct mm_model *m, const char *schema, const char *name);
 
+/* The integer type behind a serial type name (serial → integer, bigserial → bigint, ...), or
+ * NULL when the type is not a serial. */
+const char *mm_model_serial_type(const PgQuery__TypeName *tn);
+
 /* Canonical, order-independent text of the whole model (for tests and `mkmig debug schema`):
  * one line per fact, sorted. Two models are equal when their dumps are equal. */
 void mm_model_dump(const struct mm_model *m, struct mm_buf *out, bool with_estimates);

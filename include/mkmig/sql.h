@@ -56,6 +56,8 @@ char *mm_sql_deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type);
  * is forgotten). fn returns false to stop descending into that node. */
 typedef bool (*mm_sql_visit_fn)(PgQuery__Node *node, void *arg);
 void mm_sql_walk(PgQuery__Node *node, mm_sql_visit_fn fn, void *arg);
+/* A String node (identifier or operator name) for building trees; allocated in a. */
+PgQuery__Node *mm_sql_string_node(struct mm_arena *a, const char *s);
 /* Distinct column names referenced by an expression (last field of each ColumnRef), in order. */
 void mm_sql_column_refs(struct mm_arena *a, PgQuery__Node *expr, struct mm_vec *out);
 

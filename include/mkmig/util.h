@@ -75,6 +75,8 @@ struct mm_vec {
 	size_t cap;
 };
 void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item);
+/* Remove the first occurrence of item, keeping the order of the rest; false when absent. */
+bool mm_vec_remove(struct mm_vec *v, const void *item);
 #define mm_vec_at(v, i) ((v)->items[(i)])
 
 /* --- text helpers ------------------------------------------------------------------------- */

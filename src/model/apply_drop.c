@@ -149,6 +149,27 @@ int mm_apply_index(struct mm_apply *ap, PgQuery__Node *n)
 
 /* --- DROP ------------------------------------------------------------------------------------ */
 
+/* A relation and what goes with it: its partitions, the views reading it (PostgreSQL needs
+ * CASCADE for those, so a replayed script that ran had it) and foreign keys pointing at it. */
+static void remove_relation(struct mm_model *m, struct mm_table *t)
+{
+	for (size_t i = t->partitions.len; i-- > 0;)
+		mm_model_remove_table(m, mm_vec_at(&t->partitions, i));
+	struct mm_vec views = { 0 };
+	mm_model_dependent_views(m, t, &views);
+	for (size_t i = 0; i < views.len; i++)
+		remove_relation(m, mm_vec_at(&views, i));
+	for (size_t i = 0; i < m->tables.len; i++) {
+		struct mm_table *o = mm_vec_at(&m->tables, i);
+		for (size_t k = o->constraints.len; k-- > 0;) {
+			struct mm_constraint *c = mm_vec_at(&o->constraints, k);
+			if (o != t && c->type == MM_CON_FOREIGN && mm_streq(c->ref_table, t->name) && mm_streq(c->ref_schema, t->schema))
+				mm_table_remove_constraint(o, c->name);
+		}
+	}
+	mm_model_remove_table(m, t);
+}
+
 static int drop_relation(struct mm_apply *ap, PgQuery__DropStmt *d, PgQuery__List *l)
 {
 	const char *schema, *name;
@@ -156,39 +177,7 @@ static int drop_relation(struct mm_apply *ap, PgQuery__DropStmt *d, PgQuery__Lis
 	struct mm_table *t = mm_model_find_table(ap->m, schema, name);
 	if (!t)
 		return d->missing_ok ? 0 : mm_apply_missing(ap, -1, "relation", name, NULL);
-	for (size_t i = t->partitions.len; i-- > 0;)
-		mm_model_remove_table(ap->m, mm_vec_at(&t->partitions, i));
-	/* Views reading it go too: PostgreSQL needs CASCADE for that, so a replayed script that
-	 * ran had it. */
-	struct mm_vec views = { 0 };
-	mm_model_dependent_views(ap->m, t, &views);
-	for (size_t i = 0; i < views.len; i++) {
-		struct mm_table *v = mm_vec_at(&views, i);
-		PgQuery__String s = PG_QUERY__STRING__INIT, n = PG_QUERY__STRING__INIT;
-		s.sval = (char *)v->schema;
-		n.sval = (char *)v->name;
-		PgQuery__Node sn = PG_QUERY__NODE__INIT, nn = PG_QUERY__NODE__INIT;
-		sn.node_case = nn.node_case = PG_QUERY__NODE__NODE_STRING;
-		sn.string = &s;
-		nn.string = &n;
-		PgQuery__Node *items[2] = { &sn, &nn };
-		PgQuery__List vl = PG_QUERY__LIST__INIT;
-		vl.n_items = 2;
-		vl.items = items;
-		PgQuery__DropStmt vd = *d;
-		vd.missing_ok = true;
-		drop_relation(ap, &vd, &vl);
-	}
-	/* Foreign keys pointing at the dropped table go with it (CASCADE, or the table had none). */
-	for (size_t i = 0; i < ap->m->tables.len; i++) {
-		struct mm_table *o = mm_vec_at(&ap->m->tables, i);
-		for (size_t k = o->constraints.len; k-- > 0;) {
-			struct mm_constraint *c = mm_vec_at(&o->constraints, k);
-			if (o != t && c->type == MM_CON_FOREIGN && mm_streq(c->ref_table, t->name) && mm_streq(c->ref_schema, t->schema))
-				mm_table_remove_constraint(o, c->name);
-		}
-	}
-	mm_model_remove_table(ap->m, t);
+	remove_relation(ap->m, t);
 	return 0;
 }
 
@@ -219,13 +208,7 @@ static int drop_sequence(struct mm_apply *ap, PgQuery__DropStmt *d, PgQuery__Lis
 	struct mm_sequence *sq = mm_model_find_sequence(ap->m, schema, name);
 	if (!sq)
 		return d->missing_ok ? 0 : mm_apply_missing(ap, -1, "sequence", name, NULL);
-	for (size_t i = 0; i < ap->m->sequences.len; i++)
-		if (mm_vec_at(&ap->m->sequences, i) == sq) {
-			memmove(&ap->m->sequences.items[i], &ap->m->sequences.items[i + 1],
-			        (ap->m->sequences.len - i - 1) * sizeof(void *));
-			ap->m->sequences.len--;
-			break;
-		}
+	mm_vec_remove(&ap->m->sequences, sq);
 	return 0;
 }
 
@@ -240,12 +223,7 @@ static int drop_type(struct mm_apply *ap, PgQuery__DropStmt *d, PgQuery__Node *o
 	if (!e)
 		return 0; /* domains and composite types are not modelled */
 	(void)d;
-	for (size_t i = 0; i < ap->m->enums.len; i++)
-		if (mm_vec_at(&ap->m->enums, i) == e) {
-			memmove(&ap->m->enums.items[i], &ap->m->enums.items[i + 1], (ap->m->enums.len - i - 1) * sizeof(void *));
-			ap->m->enums.len--;
-			break;
-		}
+	mm_vec_remove(&ap->m->enums, e);
 	return 0;
 }
 
@@ -256,13 +234,8 @@ static int drop_function(struct mm_apply *ap, PgQuery__Node *obj)
 	const char *schema, *name;
 	qualified_name(obj->object_with_args->objname, obj->object_with_args->n_objname, &schema, &name);
 	struct mm_function *f = mm_model_find_function(ap->m, schema, name);
-	for (size_t i = 0; f && i < ap->m->functions.len; i++)
-		if (mm_vec_at(&ap->m->functions, i) == f) {
-			memmove(&ap->m->functions.items[i], &ap->m->functions.items[i + 1],
-			        (ap->m->functions.len - i - 1) * sizeof(void *));
-			ap->m->functions.len--;
-			break;
-		}
+	if (f)
+		mm_vec_remove(&ap->m->functions, f);
 	return 0;
 }
 
@@ -275,8 +248,7 @@ static int drop_trigger(struct mm_apply *ap, PgQuery__List *l)
 	struct mm_table *t = mm_model_find_table(ap->m, schema, table);
 	for (size_t i = 0; t && i < t->triggers.len; i++)
 		if (strcmp(((struct mm_trigger *)mm_vec_at(&t->triggers, i))->name, name) == 0) {
-			memmove(&t->triggers.items[i], &t->triggers.items[i + 1], (t->triggers.len - i - 1) * sizeof(void *));
-			t->triggers.len--;
+			mm_vec_remove(&t->triggers, mm_vec_at(&t->triggers, i));
 			break;
 		}
 	return 0;

@@ -44,25 +44,19 @@ static bool ren_visit(PgQuery__Node *n, void *arg)
 	return true;
 }
 
-static const char constraint_prefix[] = "ALTER TABLE t ADD CONSTRAINT c ";
-
-/* Rewrite a definition through its tree; the constraint form goes through a carrier. */
+/* Rewrite a definition (a constraint's, or a CREATE INDEX) through its tree. */
 static const char *rewrite_def(struct mm_model *m, const char *def, bool constraint, bool (*visit)(PgQuery__Node *, void *),
                                void *arg)
 {
 	if (!def)
 		return NULL;
-	const char *sql = constraint ? mm_sprintf(&m->ctx->arena, "%s%s", constraint_prefix, def) : def;
-	PgQuery__Node *n = mm_sql_parse_one(m->ctx, sql, "definition");
+	PgQuery__Constraint *c = NULL;
+	PgQuery__Node *n = constraint ? mm_model_constraint_parse(m, def, &c) : mm_sql_parse_one(m->ctx, def, "definition");
 	if (!n)
 		return def;
 	mm_sql_walk(n, visit, arg);
-	const char *out = mm_sql_deparse(m->ctx, n);
-	if (!out)
-		return def;
-	if (constraint)
-		return strncmp(out, constraint_prefix, sizeof(constraint_prefix) - 1) == 0 ? out + sizeof(constraint_prefix) - 1 : def;
-	return out;
+	const char *out = constraint ? mm_model_constraint_print(m, c) : mm_sql_deparse(m->ctx, n);
+	return out ? out : def;
 }
 
 static void rename_in_vec(struct mm_vec *v, const char *old, const char *new_name)

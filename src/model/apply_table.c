@@ -9,23 +9,11 @@
 
 #include <string.h>
 
-static PgQuery__Node *str_node(struct mm_arena *a, const char *s)
-{
-	PgQuery__String *str = mm_alloc(a, sizeof(*str));
-	pg_query__string__init(str);
-	str->sval = (char *)s;
-	PgQuery__Node *n = mm_alloc(a, sizeof(*n));
-	pg_query__node__init(n);
-	n->node_case = PG_QUERY__NODE__NODE_STRING;
-	n->string = str;
-	return n;
-}
-
 static PgQuery__Node **str_list(struct mm_arena *a, const struct mm_vec *v)
 {
 	PgQuery__Node **out = mm_alloc(a, (v->len + 1) * sizeof(*out));
 	for (size_t i = 0; i < v->len; i++)
-		out[i] = str_node(a, mm_vec_at(v, i));
+		out[i] = mm_sql_string_node(a, mm_vec_at(v, i));
 	return out;
 }
 
@@ -38,43 +26,6 @@ static void names_of(struct mm_arena *a, PgQuery__Node **items, size_t n, struct
 		else if (it->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM)
 			mm_vec_push(a, out, it->index_elem->name && *it->index_elem->name ? it->index_elem->name : (char *)"");
 	}
-}
-
-/* pg_get_constraintdef text of a constraint node, by deparsing it inside a carrier statement. */
-static const char *constraint_definition(struct mm_model *m, PgQuery__Constraint *c)
-{
-	struct mm_arena *a = &m->ctx->arena;
-	static const char prefix[] = "ALTER TABLE t ADD CONSTRAINT c ";
-	PgQuery__Constraint copy = *c;
-	copy.conname = "c";
-	PgQuery__Node cn = PG_QUERY__NODE__INIT;
-	cn.node_case = PG_QUERY__NODE__NODE_CONSTRAINT;
-	cn.constraint = &copy;
-	PgQuery__AlterTableCmd cmd = PG_QUERY__ALTER_TABLE_CMD__INIT;
-	cmd.subtype = PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint;
-	cmd.def = &cn;
-	cmd.behavior = PG_QUERY__DROP_BEHAVIOR__DROP_RESTRICT;
-	PgQuery__Node cmdn = PG_QUERY__NODE__INIT;
-	cmdn.node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_CMD;
-	cmdn.alter_table_cmd = &cmd;
-	PgQuery__Node *cmds[1] = { &cmdn };
-	PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
-	rv.relname = "t";
-	rv.inh = true;
-	rv.relpersistence = "p";
-	rv.location = -1;
-	PgQuery__AlterTableStmt at = PG_QUERY__ALTER_TABLE_STMT__INIT;
-	at.relation = &rv;
-	at.n_cmds = 1;
-	at.cmds = cmds;
-	at.objtype = PG_QUERY__OBJECT_TYPE__OBJECT_TABLE;
-	PgQuery__Node stmt = PG_QUERY__NODE__INIT;
-	stmt.node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
-	stmt.alter_table_stmt = &at;
-	const char *out = mm_sql_deparse(m->ctx, &stmt);
-	if (!out || strncmp(out, prefix, sizeof(prefix) - 1) != 0)
-		return NULL;
-	return mm_strdup(a, out + sizeof(prefix) - 1);
 }
 
 static struct mm_vec column_list(struct mm_arena *a, const char *col)
@@ -311,7 +262,7 @@ static struct mm_constraint *add_constraint(struct mm_apply *ap, struct mm_table
 					cc->not_null = true;
 			}
 	}
-	k->definition = constraint_definition(m, &work);
+	k->definition = mm_model_constraint_print(m, &work);
 	return k;
 }
 
@@ -588,11 +539,8 @@ static void drop_column(struct mm_apply *ap, struct mm_table *t, const char *nam
 	}
 	for (size_t i = ap->m->sequences.len; i-- > 0;) {
 		struct mm_sequence *sq = mm_vec_at(&ap->m->sequences, i);
-		if (mm_streq(sq->schema, t->schema) && mm_streq(sq->owner_table, t->name) && mm_streq(sq->owner_column, name)) {
-			memmove(&ap->m->sequences.items[i], &ap->m->sequences.items[i + 1],
-			        (ap->m->sequences.len - i - 1) * sizeof(void *));
-			ap->m->sequences.len--;
-		}
+		if (mm_streq(sq->schema, t->schema) && mm_streq(sq->owner_table, t->name) && mm_streq(sq->owner_column, name))
+			mm_vec_remove(&ap->m->sequences, sq);
 	}
 	mm_table_remove_column(t, name);
 }
@@ -800,12 +748,7 @@ static int detach_cmd(struct mm_apply *ap, struct mm_table *t, PgQuery__AlterTab
 	if (!child)
 		return rc;
 	child->partition_parent = child->partition_parent_schema = NULL;
-	for (size_t i = 0; i < t->partitions.len; i++)
-		if (mm_vec_at(&t->partitions, i) == child) {
-			memmove(&t->partitions.items[i], &t->partitions.items[i + 1], (t->partitions.len - i - 1) * sizeof(void *));
-			t->partitions.len--;
-			break;
-		}
+	mm_vec_remove(&t->partitions, child);
 	for (size_t i = 0; i < child->indexes.len; i++)
 		((struct mm_index *)mm_vec_at(&child->indexes, i))->parent_index = NULL;
 	return 0;

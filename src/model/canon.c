@@ -65,15 +65,9 @@ static PgQuery__Node *op_node(struct mm_arena *a, const char *op, PgQuery__Node 
 	PgQuery__AExpr *e = mm_alloc(a, sizeof(*e));
 	pg_query__a__expr__init(e);
 	e->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
-	PgQuery__String *s = mm_alloc(a, sizeof(*s));
-	pg_query__string__init(s);
-	s->sval = (char *)op;
-	PgQuery__Node *sn = new_node(a);
-	sn->node_case = PG_QUERY__NODE__NODE_STRING;
-	sn->string = s;
 	e->n_name = 1;
 	e->name = mm_alloc(a, sizeof(*e->name));
-	e->name[0] = sn;
+	e->name[0] = mm_sql_string_node(a, op);
 	e->lexpr = l;
 	e->rexpr = r;
 	e->location = -1;
@@ -163,22 +157,17 @@ const char *mm_model_canon_constraint(struct mm_model *m, const char *definition
 {
 	if (!definition)
 		return NULL;
-	static const char prefix[] = "ALTER TABLE t ADD CONSTRAINT c ";
-	PgQuery__Node *n = mm_sql_parse_one(m->ctx, mm_sprintf(&m->ctx->arena, "%s%s", prefix, definition),
-	                                    "constraint definition");
-	if (!n || n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+	PgQuery__Constraint *c;
+	PgQuery__Node *n = mm_model_constraint_parse(m, definition, &c);
+	if (!n)
 		return definition;
-	PgQuery__AlterTableCmd *cmd = n->alter_table_stmt->cmds[0]->alter_table_cmd;
-	PgQuery__Constraint *c = cmd->def->constraint;
 	/* Validity is a separate fact of the model; the text compares the rule itself. */
 	c->skip_validation = false;
 	c->initially_valid = false;
 	struct canon cn = { m, NULL };
 	mm_sql_walk(n, canon_visit, &cn);
-	const char *out = mm_sql_deparse(m->ctx, n);
-	if (!out || strncmp(out, prefix, sizeof(prefix) - 1) != 0)
-		return definition;
-	return out + sizeof(prefix) - 1;
+	const char *out = mm_model_constraint_print(m, c);
+	return out ? out : definition;
 }
 
 const char *mm_model_canon_index(struct mm_model *m, const char *definition)

@@ -35,6 +35,11 @@ int mm_model_load_source(struct mm_model *m, struct mm_source *src);
  * domains, composite) through the model; serial types map to their integer type. */
 const char *mm_model_type_name(struct mm_model *m, PgQuery__TypeName *tn);
 
+/* Constraint definitions (definition.c): parse one into its carrier statement (the constraint
+ * in *c; NULL on error), and print a constraint node as pg_get_constraintdef text (NULL on error). */
+PgQuery__Node *mm_model_constraint_parse(struct mm_model *m, const char *definition, PgQuery__Constraint **c);
+const char *mm_model_constraint_print(struct mm_model *m, const PgQuery__Constraint *c);
+
 /* Canonical text of an expression for comparison (casts dropped, IN lists as = ANY (ARRAY[...]),
  * nextval() arguments schema-qualified with `schema`). NULL stays NULL. */
 const char *mm_model_canon_expr(struct mm_model *m, const char *expr, const char *schema);
@@ -64,6 +69,5 @@ int mm_apply_rename(struct mm_apply *ap, PgQuery__Node *n);
 /* Name changes ripple into definitions: old → new in constraint/index texts of table t. */
 void mm_apply_rename_column(struct mm_apply *ap, struct mm_table *t, const char *old, const char *new_name);
 void mm_apply_rename_table(struct mm_apply *ap, struct mm_table *t, const char *new_name);
-const char *mm_model_serial_type(const PgQuery__TypeName *tn);
 
 #endif

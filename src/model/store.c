@@ -35,16 +35,6 @@ const char *mm_model_default_schema(const struct mm_model *m)
 	return m->search_path.len ? mm_vec_at(&m->search_path, 0) : "public";
 }
 
-static void vec_remove(struct mm_vec *v, const void *item)
-{
-	for (size_t i = 0; i < v->len; i++)
-		if (v->items[i] == item) {
-			memmove(&v->items[i], &v->items[i + 1], (v->len - i - 1) * sizeof(void *));
-			v->len--;
-			return;
-		}
-}
-
 struct mm_table *mm_model_add_table(struct mm_model *m, const char *schema, const char *name,
                                     enum mm_relkind kind, enum mm_origin origin)
 {
@@ -66,15 +56,15 @@ void mm_model_remove_table(struct mm_model *m, struct mm_table *t)
 	if (t->partition_parent) {
 		struct mm_table *p = mm_model_find_table(m, t->partition_parent_schema, t->partition_parent);
 		if (p)
-			vec_remove(&p->partitions, t);
+			mm_vec_remove(&p->partitions, t);
 	}
 	/* Sequences owned by the table go with it, as DROP TABLE drops them. */
 	for (size_t i = m->sequences.len; i-- > 0;) {
 		struct mm_sequence *sq = mm_vec_at(&m->sequences, i);
 		if (mm_streq(sq->schema, t->schema) && mm_streq(sq->owner_table, t->name))
-			vec_remove(&m->sequences, sq);
+			mm_vec_remove(&m->sequences, sq);
 	}
-	vec_remove(&m->tables, t);
+	mm_vec_remove(&m->tables, t);
 }
 
 struct mm_column *mm_table_add_column(struct mm_model *m, struct mm_table *t, const char *name,
@@ -93,7 +83,7 @@ void mm_table_remove_column(struct mm_table *t, const char *name)
 	struct mm_column *c = mm_table_find_column(t, name);
 	if (!c)
 		return;
-	vec_remove(&t->columns, c);
+	mm_vec_remove(&t->columns, c);
 	for (size_t i = 0; i < t->columns.len; i++)
 		((struct mm_column *)mm_vec_at(&t->columns, i))->attnum = (int)i + 1;
 }
@@ -114,7 +104,7 @@ void mm_table_remove_constraint(struct mm_table *t, const char *name)
 {
 	struct mm_constraint *c = mm_table_find_constraint(t, name);
 	if (c)
-		vec_remove(&t->constraints, c);
+		mm_vec_remove(&t->constraints, c);
 }
 
 struct mm_index *mm_model_add_index(struct mm_model *m, struct mm_table *t, const char *name)
@@ -138,7 +128,7 @@ void mm_model_remove_index(struct mm_model *m, struct mm_index *ix)
 {
 	struct mm_table *t = mm_index_table(m, ix);
 	if (t)
-		vec_remove(&t->indexes, ix);
+		mm_vec_remove(&t->indexes, ix);
 }
 
 struct mm_sequence *mm_model_add_sequence(struct mm_model *m, const char *schema, const char *name)

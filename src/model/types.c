@@ -45,8 +45,6 @@ static const struct serial {
 	{ "serial4", "integer" },      { "bigserial", "bigint" }, { "serial8", "bigint" },
 };
 
-const char *mm_model_serial_type(const PgQuery__TypeName *tn);
-
 const char *mm_model_serial_type(const PgQuery__TypeName *tn)
 {
 	if (!tn || tn->n_names != 1 || tn->n_array_bounds)

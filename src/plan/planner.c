@@ -64,23 +64,29 @@ static void note_size(struct mm_ctx *ctx, struct mm_plan *plan, const struct mm_
 	mm_vec_push(&ctx->arena, &plan->sizes, ts);
 }
 
-static int apply_change(struct mm_ctx *ctx, struct mm_model *model, const struct mm_change *ch)
+/* The change's ALTER TABLE statement reduced to one subcommand (cmd: the change's own node or a
+ * modified copy of it). */
+static PgQuery__Node *single_cmd_stmt(struct mm_ctx *ctx, const struct mm_change *ch, PgQuery__Node *cmd)
 {
-	if (ch->sub_count <= 1 || ch->stmt->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
-		return ch->sub_index + 1 == ch->sub_count || ch->sub_count == 0 ? mm_model_apply(model, ch->stmt, MM_ORIGIN_INPUT)
-		                                                                  : 0;
 	PgQuery__AlterTableStmt *at = mm_alloc(&ctx->arena, sizeof(*at));
 	*at = *ch->stmt->node->alter_table_stmt;
-	PgQuery__Node **cmds = mm_alloc(&ctx->arena, sizeof(*cmds));
-	cmds[0] = ch->node;
-	at->cmds = cmds;
+	at->cmds = mm_alloc(&ctx->arena, sizeof(*at->cmds));
+	at->cmds[0] = cmd;
 	at->n_cmds = 1;
 	PgQuery__Node *n = mm_alloc(&ctx->arena, sizeof(*n));
 	pg_query__node__init(n);
 	n->node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
 	n->alter_table_stmt = at;
+	return n;
+}
+
+static int apply_change(struct mm_ctx *ctx, struct mm_model *model, const struct mm_change *ch)
+{
+	if (ch->sub_count <= 1 || ch->stmt->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return ch->sub_index + 1 == ch->sub_count || ch->sub_count == 0 ? mm_model_apply(model, ch->stmt, MM_ORIGIN_INPUT)
+		                                                                  : 0;
 	struct mm_stmt one = *ch->stmt;
-	one.node = n;
+	one.node = single_cmd_stmt(ctx, ch, ch->node);
 	return mm_model_apply(model, &one, MM_ORIGIN_INPUT);
 }
 
@@ -115,18 +121,7 @@ const char *mm_change_sql(struct mm_rule_ctx *r)
 	if (ch->sub_count <= 1)
 		return ch->stmt->text;
 	/* One subcommand of a multi-command ALTER TABLE: rebuild the statement around it. */
-	PgQuery__AlterTableStmt at = PG_QUERY__ALTER_TABLE_STMT__INIT;
-	const PgQuery__AlterTableStmt *orig = ch->stmt->node->alter_table_stmt;
-	at.relation = orig->relation;
-	at.objtype = orig->objtype;
-	at.missing_ok = orig->missing_ok;
-	PgQuery__Node *cmds[1] = { ch->node };
-	at.n_cmds = 1;
-	at.cmds = cmds;
-	PgQuery__Node n = PG_QUERY__NODE__INIT;
-	n.node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
-	n.alter_table_stmt = &at;
-	const char *sql = mm_sql_deparse(r->ctx, &n);
+	const char *sql = mm_sql_deparse(r->ctx, single_cmd_stmt(r->ctx, ch, ch->node));
 	return sql ? sql : ch->stmt->text;
 }
 
@@ -160,17 +155,7 @@ const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r)
 		cmd->missing_ok = cmd->missing_ok || changed;
 		if (!changed)
 			return mm_change_sql(r);
-		PgQuery__AlterTableStmt *at = mm_alloc(a, sizeof(*at));
-		*at = *ch->stmt->node->alter_table_stmt;
-		PgQuery__Node **cmds = mm_alloc(a, sizeof(*cmds));
-		cmds[0] = n;
-		at->n_cmds = 1;
-		at->cmds = cmds;
-		PgQuery__Node *stmt = mm_alloc(a, sizeof(*stmt));
-		pg_query__node__init(stmt);
-		stmt->node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
-		stmt->alter_table_stmt = at;
-		const char *sql = mm_sql_deparse(r->ctx, stmt);
+		const char *sql = mm_sql_deparse(r->ctx, single_cmd_stmt(r->ctx, ch, n));
 		return sql ? sql : mm_change_sql(r);
 	}
 	if (orig->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
@@ -247,8 +232,8 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 		cmd->def = def;
 		s->plpgsql = true;
 		mm_step_up(r->ctx, s, "%s",
-		           mm_sprintf(a, "IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass(%s) AND conname = %s) THEN\n    %s;\nEND IF",
-		                      mm_sql_literal(a, r->qtable), mm_sql_literal(a, c->conname), mm_rule_alter_sql(r, cmd)));
+		           mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, c->conname)),
+		                         mm_rule_alter_sql(r, cmd)));
 	}
 	if (lock != MM_LOCK_NONE && r->qtable)
 		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,

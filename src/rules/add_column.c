@@ -24,21 +24,10 @@ struct coldef_parts {
 	struct mm_vec split;      /* PgQuery__Constraint *: constraints planned on their own */
 };
 
-static bool is_serial(const PgQuery__TypeName *t)
-{
-	static const char *const serials[] = { "serial", "bigserial", "smallserial", "serial2", "serial4", "serial8" };
-	if (!t || t->n_names != 1 || t->names[0]->node_case != PG_QUERY__NODE__NODE_STRING)
-		return false;
-	for (size_t i = 0; i < MM_ARRAY_LEN(serials); i++)
-		if (strcmp(t->names[0]->string->sval, serials[i]) == 0)
-			return true;
-	return false;
-}
-
 static void classify(struct mm_rule_ctx *r, PgQuery__ColumnDef *cd, struct coldef_parts *p)
 {
 	struct mm_arena *a = &r->ctx->arena;
-	if (is_serial(cd->type_name)) {
+	if (mm_model_serial_type(cd->type_name)) {
 		p->rewrite_always = true;
 		p->rewrite_why = "a serial column fills every existing row from its sequence: the table is rewritten";
 	}
@@ -101,15 +90,8 @@ static int plan_split_constraint(struct mm_rule_ctx *r, const char *column, PgQu
 	struct mm_arena *a = &r->ctx->arena;
 	PgQuery__Constraint *c = mm_alloc(a, sizeof(*c));
 	*c = *orig;
-	PgQuery__Node *colname = mm_alloc(a, sizeof(*colname));
-	pg_query__node__init(colname);
-	PgQuery__String *str = mm_alloc(a, sizeof(*str));
-	pg_query__string__init(str);
-	str->sval = (char *)column;
-	colname->node_case = PG_QUERY__NODE__NODE_STRING;
-	colname->string = str;
 	PgQuery__Node **one = mm_alloc(a, sizeof(*one));
-	one[0] = colname;
+	one[0] = mm_sql_string_node(a, column);
 	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
 		c->n_fk_attrs = 1;
 		c->fk_attrs = one;

@@ -15,6 +15,14 @@ const char *mm_rule_guard(struct mm_rule_ctx *r, const char *cond, const char *s
 	return mm_sprintf(&r->ctx->arena, "IF %s THEN\n    %s;\nEND IF", cond, sql);
 }
 
+const char *mm_rule_column_exists(struct mm_rule_ctx *r, const char *column)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	return mm_sprintf(a,
+	                  "EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(%s) AND attname = %s AND NOT attisdropped)",
+	                  mm_rule_table_literal(r), mm_sql_literal(a, column));
+}
+
 const char *mm_rule_constraint_exists(struct mm_rule_ctx *r, const char *name)
 {
 	struct mm_arena *a = &r->ctx->arena;

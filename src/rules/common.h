@@ -24,6 +24,8 @@ void mm_rule_not_null(struct mm_rule_ctx *r, const char *column, bool undo_on_do
 /* A guarded statement: IF <cond> THEN <sql> END IF (PL/pgSQL, for a step with plpgsql set). */
 const char *mm_rule_guard(struct mm_rule_ctx *r, const char *cond, const char *sql);
 /* SQL condition: a constraint of that name exists on qtable. */
+/* SQL condition: the column exists on the change's table. */
+const char *mm_rule_column_exists(struct mm_rule_ctx *r, const char *column);
 const char *mm_rule_constraint_exists(struct mm_rule_ctx *r, const char *name);
 /* Qualified name of the change's table, as a string literal (for to_regclass). */
 const char *mm_rule_table_literal(struct mm_rule_ctx *r);

@@ -11,14 +11,6 @@
 
 #include <string.h>
 
-static const char *column_exists(struct mm_rule_ctx *r, const char *col)
-{
-	struct mm_arena *a = &r->ctx->arena;
-	return mm_sprintf(a,
-	                  "EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(%s) AND attname = %s AND NOT attisdropped)",
-	                  mm_rule_table_literal(r), mm_sql_literal(a, col));
-}
-
 static int plain_rename(struct mm_rule_ctx *r, const char *why_not, const char *from, const char *to)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -28,7 +20,7 @@ static int plain_rename(struct mm_rule_ctx *r, const char *why_not, const char *
 	s->plpgsql = true;
 	s->up = (struct mm_vec){ 0 };
 	mm_step_up(r->ctx, s, "%s",
-	           mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", column_exists(r, from), column_exists(r, to)),
+	           mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", mm_rule_column_exists(r, from), mm_rule_column_exists(r, to)),
 	                         mm_sprintf(a, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, from),
 	                                    mm_sql_ident(a, to))));
 	s->warning = mm_sprintf(a, "renamed in place (%s): application code still using \"%s\" fails from this moment",
@@ -36,7 +28,7 @@ static int plain_rename(struct mm_rule_ctx *r, const char *why_not, const char *
 	s->down = (struct mm_vec){ 0 };
 	s->down_plpgsql = true;
 	mm_step_down(r->ctx, s, "%s",
-	             mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", column_exists(r, to), column_exists(r, from)),
+	             mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", mm_rule_column_exists(r, to), mm_rule_column_exists(r, from)),
 	                           mm_sprintf(a, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, to),
 	                                      mm_sql_ident(a, from))));
 	return 0;
@@ -83,15 +75,10 @@ int mm_rule_rename_column(struct mm_rule_ctx *r)
 	 * indexes and constraints already carry their original names. */
 	contract->down_plpgsql = true;
 	mm_step_down(r->ctx, contract, "%s",
-	             mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", column_exists(r, to), column_exists(r, from)),
+	             mm_rule_guard(r, mm_sprintf(a, "%s AND NOT %s", mm_rule_column_exists(r, to), mm_rule_column_exists(r, from)),
 	                           mm_sprintf(a, "ALTER TABLE %s RENAME COLUMN %s TO %s", r->qtable, mm_sql_ident(a, to),
 	                                      mm_sql_ident(a, from))));
 	return 0;
-}
-
-static const char *qnew_of(struct mm_rule_ctx *r, const PgQuery__RenameStmt *rn)
-{
-	return mm_sql_qname(&r->ctx->arena, r->schema, rn->newname);
 }
 
 int mm_rule_rename_table(struct mm_rule_ctx *r)
@@ -106,6 +93,7 @@ int mm_rule_rename_table(struct mm_rule_ctx *r)
 		return 0;
 	/* A later statement naming either table would meet the compatibility view or miss the new
 	 * name: the rename keeps its place. */
+	const char *qnew = mm_sql_qname(a, r->schema, rn->newname);
 	const char *names[] = { r->name, rn->newname };
 	const char *later = mm_rule_later_use(r, names, 2);
 	if (later) {
@@ -114,14 +102,13 @@ int mm_rule_rename_table(struct mm_rule_ctx *r)
 		s->plpgsql = true;
 		s->up = (struct mm_vec){ 0 };
 		mm_step_up(r->ctx, s, "%s",
-		           mm_rule_guard(r, mm_sprintf(a, "pg_catalog.to_regclass(%s) IS NULL", mm_sql_literal(a, qnew_of(r, rn))),
+		           mm_rule_guard(r, mm_sprintf(a, "pg_catalog.to_regclass(%s) IS NULL", mm_sql_literal(a, qnew)),
 		                         mm_sprintf(a, "ALTER TABLE %s RENAME TO %s", r->qtable, mm_sql_ident(a, rn->newname))));
 		s->warning = mm_sprintf(a, "renamed in place, without a compatibility view (%s): application code still "
 		                           "using %s fails from this moment",
 		                        later, r->qtable);
 		return 0;
 	}
-	const char *qnew = mm_sql_qname(a, r->schema, rn->newname);
 	const char *qold = r->qtable;
 	struct mm_step *e = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_EXPAND, MM_UNIT_TX,
 	                                mm_sprintf(a, "rename %s to %s, with a view under the old name", qold, qnew));

@@ -45,14 +45,7 @@ static bool qualify_ref(PgQuery__Node *n, void *arg)
 		return true;
 	PgQuery__ColumnRef *c = n->column_ref;
 	PgQuery__Node **fields = mm_alloc(q->a, 2 * sizeof(*fields));
-	PgQuery__Node *al = mm_alloc(q->a, sizeof(*al));
-	pg_query__node__init(al);
-	PgQuery__String *s = mm_alloc(q->a, sizeof(*s));
-	pg_query__string__init(s);
-	s->sval = (char *)q->alias;
-	al->node_case = PG_QUERY__NODE__NODE_STRING;
-	al->string = s;
-	fields[0] = al;
+	fields[0] = mm_sql_string_node(q->a, q->alias);
 	fields[1] = c->fields[0];
 	c->fields = fields;
 	c->n_fields = 2;
@@ -290,8 +283,7 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	e->plpgsql = true;
 	/* Every step must survive a re-run of the whole script, including after the contract step
 	 * committed: the old column's existence tells whether there is anything left to do. */
-	const char *old_exists = mm_sprintf(a, "EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(%s) AND attname = %s AND NOT attisdropped)",
-	                                    mm_rule_table_literal(r), mm_sql_literal(a, sw->old_col));
+	const char *old_exists = mm_rule_column_exists(r, sw->old_col);
 	bool renames = strcmp(sw->old_col, sw->final_col) != 0;
 	mm_step_up(ctx, e, "%s",
 	           mm_rule_guard(r, renames ? old_exists : "true",

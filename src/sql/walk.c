@@ -81,3 +81,15 @@ void mm_sql_column_refs(struct mm_arena *a, PgQuery__Node *expr, struct mm_vec *
 	struct colref_acc acc = { a, out };
 	mm_sql_walk(expr, collect_colref, &acc);
 }
+
+PgQuery__Node *mm_sql_string_node(struct mm_arena *a, const char *s)
+{
+	PgQuery__String *str = mm_alloc(a, sizeof(*str));
+	pg_query__string__init(str);
+	str->sval = (char *)s;
+	PgQuery__Node *n = mm_alloc(a, sizeof(*n));
+	pg_query__node__init(n);
+	n->node_case = PG_QUERY__NODE__NODE_STRING;
+	n->string = str;
+	return n;
+}

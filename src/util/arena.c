@@ -119,3 +119,14 @@ void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item)
 	}
 	v->items[v->len++] = item;
 }
+
+bool mm_vec_remove(struct mm_vec *v, const void *item)
+{
+	for (size_t i = 0; i < v->len; i++)
+		if (v->items[i] == item) {
+			memmove(&v->items[i], &v->items[i + 1], (v->len - i - 1) * sizeof(void *));
+			v->len--;
+			return true;
+		}
+	return false;
+}
