@@ -48,9 +48,22 @@ static void emit_header(struct mm_ctx *ctx, enum mm_direction dir, struct mm_buf
 	            MKMIG_VERSION, dir == MM_UP ? "up" : "down", ctx->opt.pg_version);
 }
 
+/* The retry helper, once, before the first step that calls it. */
+static void emit_helper_if_needed(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir,
+                                  struct mm_buf *out)
+{
+	for (size_t i = 0; i < plan->steps.len; i++)
+		if (mm_step_needs_retry(mm_vec_at(&plan->steps, i), dir)) {
+			mm_buf_addch(out, '\n');
+			mm_emit_retry_helper(ctx, &mm_style_psql, out);
+			return;
+		}
+}
+
 static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_buf *out)
 {
 	int phase = -1;
+	emit_helper_if_needed(ctx, plan, MM_UP, out);
 	for (size_t i = 0; i < plan->steps.len; i++) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, i);
 		if ((int)s->phase != phase) {
@@ -71,6 +84,7 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_bu
 static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_buf *out)
 {
 	int phase = -1;
+	emit_helper_if_needed(ctx, plan, MM_DOWN, out);
 	for (size_t k = plan->steps.len; k-- > 0;) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, k);
 		if (!s->down.len && !s->down_warning)
