@@ -15,7 +15,7 @@
 
 enum opt_id {
 	OPT_DOWN = 256, OPT_SCHEMA, OPT_DIR, OPT_DB, OPT_PG_VERSION, OPT_LOCK_TIMEOUT,
-	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_COLOR,
+	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_COLOR, OPT_OUT, OPT_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -30,6 +30,8 @@ static const struct option long_options[] = {
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "batch-sleep", required_argument, NULL, OPT_BATCH_SLEEP },
 	{ "color", no_argument, NULL, OPT_COLOR },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -45,6 +47,9 @@ static unsigned option_needs(int id)
 	case OPT_DIR:
 	case OPT_DB:
 		return CLI_TAKES_SCHEMA;
+	case OPT_OUT:
+	case OPT_FORMAT:
+		return CLI_TAKES_OUT;
 	default:
 		return 0;
 	}
@@ -129,6 +134,12 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			break;
 		case OPT_COLOR:
 			args->color = true;
+			break;
+		case OPT_OUT:
+			args->out = optarg;
+			break;
+		case OPT_FORMAT:
+			args->format = optarg;
 			break;
 		case OPT_PG_VERSION:
 			if (parse_number(verb, c, optarg, MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, &v))

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "mkmig/emit.h"
+#include "mkmig/layout.h"
 
 /* Front end → model → changes → plan. Returns 0, or -1 with errors in ctx. */
 static int compile(struct mm_ctx *ctx, struct cli_args *args, struct mm_plan *plan)
@@ -33,9 +34,17 @@ static void report_warnings(struct mm_ctx *ctx, const struct mm_plan *plan, bool
 int cmd_filter(struct mm_ctx *ctx, struct cli_args *args)
 {
 	struct mm_plan plan = { 0 };
-	if (compile(ctx, args, &plan) != 0 || ctx->diags.nerrors)
+	const struct mm_layout *layout = NULL;
+	if (args->out && args->down) {
+		mm_error(ctx, NULL, 0, 0, "--out writes the downs beside the ups; --down is for the filter's script");
+		return MM_EXIT_USAGE;
+	}
+	if ((args->out && cli_out_prepare(ctx, args, &layout) != 0) || compile(ctx, args, &plan) != 0 ||
+	    ctx->diags.nerrors)
 		return MM_EXIT_USAGE;
 	report_warnings(ctx, &plan, args->down);
+	if (args->out)
+		return cli_out_write(ctx, args, layout, &plan, false) ? MM_EXIT_USAGE : MM_EXIT_OK;
 	struct mm_buf out = MM_BUF_INIT;
 	mm_emit_psql(ctx, &plan, args->down ? MM_DOWN : MM_UP, &out);
 	fwrite(out.buf, 1, out.len, stdout);
@@ -46,11 +55,19 @@ int cmd_filter(struct mm_ctx *ctx, struct cli_args *args)
 int cmd_plan(struct mm_ctx *ctx, struct cli_args *args)
 {
 	struct mm_plan plan = { 0 };
-	if (compile(ctx, args, &plan) != 0 || ctx->diags.nerrors)
+	const struct mm_layout *layout = NULL;
+	if ((args->out && cli_out_prepare(ctx, args, &layout) != 0) || compile(ctx, args, &plan) != 0 ||
+	    ctx->diags.nerrors)
 		return MM_EXIT_USAGE;
 	struct mm_buf out = MM_BUF_INIT;
 	mm_emit_plan_text(ctx, &plan, &out);
 	fwrite(out.buf, 1, out.len, stdout);
 	mm_buf_release(&out);
+	if (args->out) {
+		fputc('\n', stdout);
+		fflush(stdout);
+		if (cli_out_write(ctx, args, layout, &plan, true) != 0)
+			return MM_EXIT_USAGE;
+	}
 	return MM_EXIT_OK;
 }

@@ -7,17 +7,23 @@
 #include <string.h>
 
 static const struct cli_verb verbs[] = {
-	{ "filter", cmd_filter, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN,
-	  "[--down] [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
+	{ "filter", cmd_filter, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_OUT,
+	  "[--down] [--schema FILE]... [--dir DIR] [--db CONNINFO] [--out DIR [--format LAYOUT]] [FILE...]",
 	  "naive SQL in, a zero-downtime psql script out (the default command)" },
+	{ "complete", cmd_complete, CLI_TAKES_FILES | CLI_TAKES_OUT, "[CHANGE] --out DIR",
+	  "write the pending contract phase of a change recorded in DIR's mkmig.sum" },
 	{ "debug", cmd_debug, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_HIDDEN, "schema [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
 	  "print internal state: 'debug schema' prints the canonical schema model" },
 	{ "help", cmd_help, 0, "", "show this help" },
 	{ "parse", cmd_parse, CLI_TAKES_FILES | CLI_HIDDEN, "[FILE...]",
 	  "list the statements mkmig reads, with their positions (debugging)" },
-	{ "plan", cmd_plan, CLI_TAKES_FILES | CLI_TAKES_SCHEMA,
-	  "[--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
+	{ "plan", cmd_plan, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_OUT,
+	  "[--schema FILE]... [--dir DIR] [--db CONNINFO] [--out DIR] [FILE...]",
 	  "explain the safe plan: each step, how it runs, what it locks and why" },
+	{ "status", cmd_status, CLI_TAKES_FILES, "DIR",
+	  "what mkmig wrote into DIR and what is pending (which deploy each change waits for)" },
+	{ "verify", cmd_verify, CLI_TAKES_FILES, "DIR",
+	  "files mkmig wrote into DIR that were edited, renamed or deleted since (exit 1 if any)" },
 	{ "version", cmd_version, 0, "", "print mkmig's version and its PostgreSQL grammar version" },
 };
 
@@ -49,6 +55,8 @@ void cli_print_usage(FILE *out)
 	        "  --schema FILE        learn the existing schema from SQL (repeatable)\n"
 	        "  --dir DIR            learn the existing schema from a migrations directory\n"
 	        "  --db CONNINFO        learn the existing schema from a live database\n"
+	        "  --out DIR            write migration files into DIR (its schema is read from it)\n"
+	        "  --format LAYOUT      DIR's layout: flyway|golang-migrate|goose|dbmate|plain (default: detected)\n"
 	        "  --pg-version N       the PostgreSQL major version to target (%d-%d, default %d)\n"
 	        "  --lock-timeout MS    lock_timeout for blocking statements (default 2000)\n"
 	        "  --statement-timeout MS  statement_timeout for catalog-only statements (default 30000)\n"

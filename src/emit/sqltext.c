@@ -162,7 +162,7 @@ static void emit_statements(const struct mm_vec *stmts, const struct mm_sql_styl
 {
 	for (size_t i = 0; i < stmts->len; i++) {
 		const char *sql = mm_vec_at(stmts, i);
-		bool body = strchr(sql, '$') != NULL;
+		bool body = strchr(sql, '$') || strchr(sql, '\n');
 		if (body)
 			body_begin(st, out);
 		mm_buf_addf(out, "%s;\n", sql);
