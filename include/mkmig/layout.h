@@ -92,6 +92,11 @@ void mm_layout_next_numbers(struct mm_layout_run *run, const char *prefix, bool 
  * leading BOM skipped, as a signed 32-bit int. */
 int32_t mm_flyway_crc32(const char *text, size_t len);
 uint64_t mm_xxh3(const char *text, size_t len);
+/* MD5 as 32 lower-case hex digits (md5.c). */
+void mm_md5_hex(const char *text, size_t len, char out[33]);
+/* Liquibase's checksum (version 9, since 4.22) of a formatted-SQL changeset whose SQL is sql:
+ * "9:" + MD5("9:" + MD5(sql without any whitespace) + ":"). */
+const char *mm_liquibase_checksum(struct mm_arena *a, const char *sql, size_t len);
 
 /* --- the manifest (manifest.c) ---------------------------------------------------------------- */
 struct mm_manifest_file {

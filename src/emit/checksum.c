@@ -5,6 +5,7 @@
  */
 #include "mkmig/layout.h"
 
+#include <string.h>
 #include <xxhash.h>
 
 /* Reflected CRC-32 (polynomial 0xEDB88320, as zlib and java.util.zip.CRC32), bit at a time:
@@ -44,4 +45,20 @@ int32_t mm_flyway_crc32(const char *text, size_t len)
 uint64_t mm_xxh3(const char *text, size_t len)
 {
 	return XXH3_64bits(text, len);
+}
+
+const char *mm_liquibase_checksum(struct mm_arena *a, const char *sql, size_t len)
+{
+	/* RawSQLChange: MD5 of the SQL with every whitespace character removed; ChangeSet: MD5 of
+	 * each change's "9:<hex>" followed by ':' (liquibase ChangeSet.generateCheckSum). */
+	char *squeezed = mm_alloc(a, len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\n\r\f\v", sql[i]) || !sql[i])
+			squeezed[n++] = sql[i];
+	char inner[33], outer[33];
+	mm_md5_hex(squeezed, n, inner);
+	const char *s = mm_sprintf(a, "9:%s:", inner);
+	mm_md5_hex(s, strlen(s), outer);
+	return mm_sprintf(a, "9:%s", outer);
 }

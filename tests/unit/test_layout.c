@@ -30,6 +30,27 @@ static void test_flyway_crc32(void **state)
 	assert_int_not_equal(mm_flyway_crc32(v7, strlen(v7) - 2), 794587092);
 }
 
+static void test_md5(void **state)
+{
+	(void)state;
+	char hex[33];
+	mm_md5_hex("", 0, hex);
+	assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
+	mm_md5_hex("abc", 3, hex);
+	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
+	const char *long56 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	mm_md5_hex(long56, strlen(long56), hex);
+	assert_string_equal(hex, "8215ef0796a20bcaaae116d3876c664a");
+	/* recorded by Liquibase 4.28.1 in DATABASECHANGELOG.MD5SUM for these changesets */
+	struct mm_arena a;
+	mm_arena_init(&a);
+	const char *sql = "CREATE TABLE t (id int);\n";
+	assert_string_equal(mm_liquibase_checksum(&a, sql, strlen(sql)), "9:6d4549ab668f0fa3a148fb9da6d22712");
+	sql = "SET LOCAL lock_timeout = '1s';\nDO $x$ BEGIN\n  RAISE NOTICE 'hi';\nEND $x$;\n";
+	assert_string_equal(mm_liquibase_checksum(&a, sql, strlen(sql)), "9:5ef0ee00171fea041e97f645673308fc");
+	mm_arena_release(&a);
+}
+
 static void test_slug(void **state)
 {
 	(void)state;
@@ -82,6 +103,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flyway_crc32),
+		cmocka_unit_test(test_md5),
 		cmocka_unit_test(test_slug),
 		cmocka_unit_test(test_next_numbers),
 	};
