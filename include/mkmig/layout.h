@@ -24,6 +24,11 @@ struct mm_out_file {
 	const char *text;
 	size_t len;
 	bool record;      /* a migration file: recorded in the manifest with its checksums */
+	bool replace;     /* an existing file the runner needs extended (Liquibase's master changelog:
+	                     text is its old content plus the appended lines); written last, restored
+	                     when the run fails after it */
+	const char *old;  /* replace: the content it had */
+	size_t old_len;
 };
 
 struct mm_layout;
@@ -75,6 +80,9 @@ int mm_layout_write_plan(struct mm_ctx *ctx, const struct mm_layout *l, const ch
 /* Description slug from a step title: lower case, [a-z0-9_], no schema "public.", at most max chars. */
 const char *mm_layout_slug(struct mm_arena *a, const char *title, size_t max);
 void mm_layout_add(struct mm_layout_run *run, const char *path, struct mm_buf *text, bool record);
+/* Extend an existing file of the directory (old content + text). */
+void mm_layout_append(struct mm_layout_run *run, const char *path, const char *old, size_t old_len,
+                      struct mm_buf *text);
 /* The header comment every file starts with: step, what it does, how it runs, its locks. */
 void mm_layout_step_comment(struct mm_ctx *ctx, const struct mm_out_step *os, enum mm_direction dir,
                             const char *prefix, struct mm_buf *out);

@@ -56,7 +56,7 @@ void cli_print_usage(FILE *out)
 	        "  --dir DIR            learn the existing schema from a migrations directory\n"
 	        "  --db CONNINFO        learn the existing schema from a live database\n"
 	        "  --out DIR            write migration files into DIR (its schema is read from it)\n"
-	        "  --format LAYOUT      DIR's layout: flyway|golang-migrate|goose|dbmate|plain (default: detected)\n"
+	        "  --format LAYOUT      DIR's layout: flyway|golang-migrate|goose|dbmate|liquibase|plain (default: detected)\n"
 	        "  --pg-version N       the PostgreSQL major version to target (%d-%d, default %d)\n"
 	        "  --lock-timeout MS    lock_timeout for blocking statements (default 2000)\n"
 	        "  --statement-timeout MS  statement_timeout for catalog-only statements (default 30000)\n"

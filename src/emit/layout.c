@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 extern const struct mm_layout mm_layout_flyway, mm_layout_golang_migrate, mm_layout_goose, mm_layout_dbmate,
-    mm_layout_plain;
+    mm_layout_liquibase, mm_layout_plain;
 
 static const struct mm_layout *const layouts[] = {
-	&mm_layout_flyway, &mm_layout_golang_migrate, &mm_layout_goose, &mm_layout_dbmate, &mm_layout_plain,
+	&mm_layout_flyway, &mm_layout_golang_migrate, &mm_layout_goose, &mm_layout_dbmate, &mm_layout_liquibase,
+	&mm_layout_plain,
 };
 
 const struct mm_layout *mm_layout_find(const char *name)
@@ -26,7 +27,7 @@ const struct mm_layout *mm_layout_find(const char *name)
 
 const char *mm_layout_names(void)
 {
-	return "flyway|golang-migrate|goose|dbmate|plain";
+	return "flyway|golang-migrate|goose|dbmate|liquibase|plain";
 }
 
 int mm_layout_choose(struct mm_ctx *ctx, const char *dir, const char *format, const struct mm_layout **out)
@@ -103,19 +104,22 @@ static void record_files(struct mm_ctx *ctx, const struct mm_layout *l, struct m
 	}
 }
 
-/* Write run->files and then the manifest; on any failure nothing of the run stays. */
+/* Write run->files, then the files it extends, then the manifest; on any failure nothing of the
+ * run stays (new files removed, extended ones given back their old content). */
 static int commit_run(struct mm_ctx *ctx, struct mm_layout_run *run, const struct mm_manifest *m)
 {
 	struct mm_arena *a = &ctx->arena;
-	size_t n = run->files.len;
-	const char **paths = mm_alloc(a, (n + 1) * sizeof(char *));
-	const char **texts = mm_alloc(a, (n + 1) * sizeof(char *));
-	size_t *lens = mm_alloc(a, (n + 1) * sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
+	size_t n = 0, total = run->files.len;
+	const char **paths = mm_alloc(a, (total + 1) * sizeof(char *));
+	const char **texts = mm_alloc(a, (total + 1) * sizeof(char *));
+	size_t *lens = mm_alloc(a, (total + 1) * sizeof(size_t));
+	for (size_t i = 0; i < total; i++) {
 		const struct mm_out_file *f = mm_vec_at(&run->files, i);
-		paths[i] = mm_sprintf(a, "%s/%s", run->dir, f->path);
-		texts[i] = f->text;
-		lens[i] = f->len;
+		if (f->replace)
+			continue;
+		paths[n] = mm_sprintf(a, "%s/%s", run->dir, f->path);
+		texts[n] = f->text;
+		lens[n++] = f->len;
 	}
 	size_t failed = 0;
 	if (mm_write_files_new(paths, texts, lens, n, &failed) != 0)
@@ -124,21 +128,36 @@ static int commit_run(struct mm_ctx *ctx, struct mm_layout_run *run, const struc
 	struct mm_buf sum = MM_BUF_INIT;
 	mm_manifest_format(ctx, m, &sum);
 	const char *mpath = mm_sprintf(a, "%s/%s", run->dir, MM_MANIFEST_NAME);
-	int rc = mm_write_file_atomic(mpath, sum.buf, sum.len, true);
+	size_t replaced = 0;
+	const char *bad = NULL;
+	int e = 0;
+	for (size_t i = 0; i < total && !bad; i++, replaced = i) {
+		const struct mm_out_file *f = mm_vec_at(&run->files, i);
+		const char *path = mm_sprintf(a, "%s/%s", run->dir, f->path);
+		if (f->replace && mm_write_file_atomic(path, f->text, f->len, true) != 0)
+			bad = path, e = errno;
+	}
+	if (!bad && mm_write_file_atomic(mpath, sum.buf, sum.len, true) != 0)
+		bad = mpath, e = errno;
 	mm_buf_release(&sum);
-	if (rc != 0) {
-		int e = errno;
+	if (bad) {
 		for (size_t i = 0; i < n; i++)
 			unlink(paths[i]);
-		return mm_error(ctx, NULL, 0, 0, "%s: %s; nothing was written", mpath, strerror(e));
+		for (size_t i = 0; i < replaced; i++) {
+			const struct mm_out_file *f = mm_vec_at(&run->files, i);
+			if (f->replace)
+				mm_write_file_atomic(mm_sprintf(a, "%s/%s", run->dir, f->path), f->old, f->old_len, true);
+		}
+		return mm_error(ctx, NULL, 0, 0, "%s: %s; nothing was written", bad, strerror(e));
 	}
 	return 0;
 }
 
-static void list_files(const struct mm_layout_run *run, const char *verb, struct mm_buf *out)
+static void list_files(const struct mm_layout_run *run, bool dry_run, struct mm_buf *out)
 {
 	for (size_t i = 0; i < run->files.len; i++) {
 		const struct mm_out_file *f = mm_vec_at(&run->files, i);
+		const char *verb = f->replace ? (dry_run ? "would append to" : "appended to") : dry_run ? "would write" : "wrote";
 		mm_buf_addf(out, "%s %s/%s\n", verb, run->dir, f->path);
 	}
 	for (size_t i = 0; i < run->notes.len; i++)
@@ -157,7 +176,7 @@ int mm_layout_write_steps(struct mm_ctx *ctx, const struct mm_layout *l, const c
 	record_files(ctx, l, &run, m, change);
 	if (!dry_run && commit_run(ctx, &run, m) != 0)
 		return -1;
-	list_files(&run, dry_run ? "would write" : "wrote", out);
+	list_files(&run, dry_run, out);
 	return 0;
 }
 

@@ -53,7 +53,8 @@ int mm_layout_run_init(struct mm_ctx *ctx, struct mm_layout_run *run, const char
 		return mm_error(ctx, NULL, 0, 0, "--out %s: %s", dir, errno ? strerror(errno) : "not a directory");
 	scan(run, dir, "", 0);
 	/* Deterministic: readdir order is the file system's. */
-	qsort(run->existing.items, run->existing.len, sizeof(void *), cmp_str);
+	if (run->existing.len)
+		qsort(run->existing.items, run->existing.len, sizeof(void *), cmp_str);
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	run->now = sde && *sde ? strtoll(sde, NULL, 10) : (long long)time(NULL);
 	return 0;
@@ -99,6 +100,24 @@ void mm_layout_add(struct mm_layout_run *run, const char *path, struct mm_buf *t
 	f->record = record;
 	mm_vec_push(&run->ctx->arena, &run->files, f);
 	mm_buf_reset(text);
+}
+
+void mm_layout_append(struct mm_layout_run *run, const char *path, const char *old, size_t old_len,
+                      struct mm_buf *text)
+{
+	struct mm_out_file *f = mm_alloc(&run->ctx->arena, sizeof(*f));
+	struct mm_buf all = MM_BUF_INIT;
+	mm_buf_add(&all, old, old_len);
+	mm_buf_add(&all, text->buf, text->len);
+	f->path = path;
+	f->len = all.len;
+	f->text = mm_buf_arena(&all, &run->ctx->arena);
+	f->replace = true;
+	f->old = mm_strndup(&run->ctx->arena, old, old_len);
+	f->old_len = old_len;
+	mm_buf_release(&all);
+	mm_buf_reset(text);
+	mm_vec_push(&run->ctx->arena, &run->files, f);
 }
 
 void mm_layout_step_comment(struct mm_ctx *ctx, const struct mm_out_step *os, enum mm_direction dir,

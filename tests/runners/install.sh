@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs one real migration runner into CACHE (the build tree) and prints the command to run it.
 #
-#   install.sh flyway|golang-migrate|goose|dbmate CACHE
+#   install.sh flyway|golang-migrate|goose|dbmate|liquibase CACHE
 #
 # Versions are pinned here and in flyway/pom.xml. A second call finds the cache and prints at once.
 #   flyway          flyway-core + flyway-database-postgresql + the PostgreSQL JDBC driver from Maven
@@ -9,6 +9,8 @@
 #   golang-migrate  built from the Go module proxy (go install, -tags postgres)
 #   goose           built from the Go module proxy (go install)
 #   dbmate          the npm package (it ships the dbmate binary)
+#   liquibase       the npm package (it ships the Liquibase distribution and the JDBC driver), run
+#                   with the machine's Java
 # The Go runners need Go >= 1.26 (goose v3.30.0's go.mod says go 1.26.0; migrate's 1.25): $MKMIG_GO, `go` on PATH, or
 # /usr/local/go/bin/go, the first new enough.
 set -euo pipefail
@@ -16,11 +18,12 @@ set -euo pipefail
 GOLANG_MIGRATE_VERSION=v4.20.1
 GOOSE_VERSION=v3.30.0
 DBMATE_VERSION=2.36.0
+LIQUIBASE_VERSION=4.28.1
 GO_MIN_MINOR=26
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "install.sh: $*" >&2; exit 1; }
-[[ $# -eq 2 ]] || die "usage: install.sh flyway|golang-migrate|goose|dbmate CACHE"
+[[ $# -eq 2 ]] || die "usage: install.sh flyway|golang-migrate|goose|dbmate|liquibase CACHE"
 kind=$1
 mkdir -p "$2"
 cache=$(cd "$2" && pwd)
@@ -91,6 +94,19 @@ case $kind in
         die "npm install dbmate@$DBMATE_VERSION failed"
     fi
     echo "$dir/node_modules/.bin/dbmate"
+    ;;
+  liquibase)
+    command -v npm >/dev/null || die "npm not found (Debian: npm)"
+    command -v java >/dev/null || die "java not found (Debian: default-jre-headless)"
+    dir=$cache/npm-liquibase-$LIQUIBASE_VERSION
+    lb=$dir/node_modules/liquibase/dist/liquibase/liquibase
+    if [[ ! -x $lb ]]; then
+      mkdir -p "$dir"
+      (cd "$dir" && npm install --no-audit --no-fund --silent --prefix . "liquibase@$LIQUIBASE_VERSION") >&2 ||
+        die "npm install liquibase@$LIQUIBASE_VERSION failed"
+      chmod +x "$lb"
+    fi
+    echo "$lb"
     ;;
   *) die "unknown runner $kind" ;;
 esac

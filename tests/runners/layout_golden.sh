@@ -35,10 +35,11 @@ run() { # LAYOUT DIR
     golang-migrate) rm "$d"/1_base.*.sql ;;
     goose) rm "$d/00001_base.sql" ;;
     dbmate) rm "$d/20260101000000_base.sql" ;;
+    liquibase) rm "$d/changes/0001_base.sql" ;;
     plain) rm "$d/up/0001_base.sql" "$d/down/0001_base.sql" ;;
   esac
 }
-for layout in flyway golang-migrate goose dbmate plain; do
+for layout in flyway golang-migrate goose dbmate liquibase plain; do
   a=$work/$layout/a b=$work/$layout/b exp=$fix/$layout/expected
   run "$layout" "$a" && run "$layout" "$b" || { failed=$((failed + 1)); continue; }
   if ! diff -r "$a" "$b" >/dev/null; then

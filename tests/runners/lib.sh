@@ -21,6 +21,12 @@ layout_base() {
       echo 'DROP TABLE users;' >"$repo/1_base.down.sql" ;;
     goose) { echo '-- +goose Up'; cat "$base"; echo; echo '-- +goose Down'; echo 'DROP TABLE users;'; } >"$repo/00001_base.sql" ;;
     dbmate) { echo '-- migrate:up'; cat "$base"; echo; echo '-- migrate:down'; echo 'DROP TABLE users;'; } >"$repo/20260101000000_base.sql" ;;
+    liquibase)
+      mkdir -p "$repo/changes"
+      printf 'databaseChangeLog:\n  - include:\n      file: changes/0001_base.sql\n      relativeToChangelogFile: true\n' \
+        >"$repo/db.changelog-master.yaml"
+      { echo '--liquibase formatted sql'; echo; echo '--changeset dana:base'; cat "$base"; echo '--rollback DROP TABLE users;'; } \
+        >"$repo/changes/0001_base.sql" ;;
     plain)
       mkdir -p "$repo/up" "$repo/down"
       cp "$base" "$repo/up/0001_base.sql"
@@ -31,7 +37,7 @@ layout_base() {
 
 layout_mkmig_args() {
   case $1 in
-    goose | plain) printf '%s\n' --schema "$2" ;;
+    goose | liquibase | plain) printf '%s\n' --schema "$2" ;;
   esac
 }
 
@@ -69,9 +75,18 @@ flyway_down() {
   done
 }
 
+liquibase_run() { # REPO DB COMMAND...
+  local repo=$1 db=$2
+  shift 2
+  LIQUIBASE_ANALYTICS_ENABLED=false LIQUIBASE_SHOW_BANNER=false \
+    $RUNNER --url="jdbc:postgresql://$MKMIG_PG_TCP_HOST:$PGPORT/$db" --username=postgres --password=unused \
+    --search-path="$repo" --changelog-file=db.changelog-master.yaml "$@"
+}
+
 runner_up() {
   local layout=$1 repo=$2 db=$3
   case $layout in
+    liquibase) liquibase_run "$repo" "$db" update ;;
     flyway) $RUNNER "jdbc:postgresql://$MKMIG_PG_TCP_HOST:$PGPORT/$db" postgres "$repo" "${FLYWAY_CONF:--}" migrate ;;
     golang-migrate) $RUNNER -path "$repo" -database "$(tcp_url "$db")" up ;;
     goose) $RUNNER -dir "$repo" postgres "host=$MKMIG_PG_TCP_HOST port=$PGPORT user=postgres dbname=$db sslmode=disable" up ;;
@@ -84,6 +99,7 @@ runner_down() {
   local layout=$1 repo=$2 db=$3 n=$4 i
   case $layout in
     flyway) flyway_down "$repo" "$db" "$n" ;;
+    liquibase) liquibase_run "$repo" "$db" rollback-count --count="$n" ;;
     golang-migrate) $RUNNER -path "$repo" -database "$(tcp_url "$db")" down "$n" ;;
     goose) for ((i = 0; i < n; i++)); do $RUNNER -dir "$repo" postgres "host=$MKMIG_PG_TCP_HOST port=$PGPORT user=postgres dbname=$db sslmode=disable" down; done ;;
     dbmate) for ((i = 0; i < n; i++)); do $RUNNER --url "$(tcp_url "$db")" --migrations-dir "$repo" --no-dump-schema rollback; done ;;
@@ -93,5 +109,5 @@ runner_down() {
 
 # describe without the runners' own history tables
 describe_app() {
-  pg_describe "$1" --data | grep -v -E 'public\.(flyway_schema_history|schema_migrations|goose_db_version)([. ]|$)' || true
+  pg_describe "$1" --data | grep -v -E 'public\.(flyway_schema_history|schema_migrations|goose_db_version|databasechangelog|databasechangeloglock)([. ]|$)' || true
 }

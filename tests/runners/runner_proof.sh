@@ -96,12 +96,25 @@ runner_up "$layout" "$repo" "$db" >"$work/up2.log" 2>&1 || { cat "$work/up2.log"
 describe_app "$db" >"$work/up.txt"
 pg_compare "$work/naive.txt" "$work/up.txt" naive "$layout up" || { echo "FAIL: $layout end state differs from the naive DDL's" >&2; exit 1; }
 "$mkmig" verify "$repo"
+# the runner's own checksums are the ones the manifest recorded
+case $layout in
+  flyway)
+    got=$(pg_psql -A -t -d "$db" -c "SELECT string_agg(script || ' ' || checksum, ' ' ORDER BY script) FROM flyway_schema_history WHERE script <> 'V1__base.sql'")
+    want=$(awk -F'\t' '$1 == "file" && $2 ~ /^V/ {sub(/^flyway-crc32:/, "", $4); print $2 " " $4}' "$repo/mkmig.sum" | sort | paste -sd' ') ;;
+  liquibase)
+    got=$(pg_psql -A -t -d "$db" -c "SELECT string_agg(md5sum, ',' ORDER BY orderexecuted) FROM databasechangelog WHERE author = 'mkmig'")
+    want=$(awk -F'\t' '$1 == "file" {sub(/^liquibase-md5:/, "", $4); print $4}' "$repo/mkmig.sum" | paste -sd,) ;;
+  *) got=none want=none ;;
+esac
+[[ $got == "$want" ]] || { echo "FAIL: the runner's checksums '$got' differ from the manifest's '$want'" >&2; exit 1; }
+[[ $got == none ]] || echo "the runner's checksums equal mkmig.sum's: $got"
 
 step "downs return to the base"
 case $layout in
   flyway) n=$(grep -c $'^file\tU' "$repo/mkmig.sum") ;;
   golang-migrate) n=$(grep -c $'^file\t[^\t]*\\.up\\.sql\t' "$repo/mkmig.sum") ;;
   plain) n=$(grep -c $'^file\tup/' "$repo/mkmig.sum") ;;
+  liquibase) n=$(grep -c '^--changeset mkmig:' "$repo"/changes/*.sql | awk -F: '{s += $NF} END {print s}') ;;
   *) n=$(grep -c $'^file\t' "$repo/mkmig.sum") ;;
 esac
 runner_down "$layout" "$repo" "$db" "$n" >"$work/down.log" 2>&1 || { cat "$work/down.log" >&2; exit 1; }
