@@ -57,8 +57,9 @@ struct mm_layout {
 	int (*detect)(const struct mm_layout_run *run);
 	/* Add the files for these steps to run->files. Returns 0 or -1 (error in ctx). */
 	int (*write)(struct mm_layout_run *run, const struct mm_out_step *steps, size_t n);
-	/* The runner's checksum of one file as the manifest stores it, or NULL. */
-	const char *(*checksum)(struct mm_arena *a, const char *text, size_t len);
+	/* The runner's checksum of one file (path relative to the directory) as the manifest stores
+	 * it, or NULL when the runner checks none for that file. */
+	const char *(*checksum)(struct mm_arena *a, const char *path, const char *text, size_t len);
 };
 
 const struct mm_layout *mm_layout_find(const char *name);
@@ -100,6 +101,8 @@ void mm_layout_next_numbers(struct mm_layout_run *run, const char *prefix, bool 
  * leading BOM skipped, as a signed 32-bit int. */
 int32_t mm_flyway_crc32(const char *text, size_t len);
 uint64_t mm_xxh3(const char *text, size_t len);
+/* SHA-1 as 40 lower-case hex digits (sha1.c). */
+void mm_sha1_hex(const char *text, size_t len, char out[41]);
 /* MD5 as 32 lower-case hex digits (md5.c). */
 void mm_md5_hex(const char *text, size_t len, char out[33]);
 /* Liquibase's checksum (version 9, since 4.22) of a formatted-SQL changeset whose SQL is sql:

@@ -8,7 +8,8 @@
 /* Layouts whose directories the --dir loader replays (src/model/dir.c). */
 static bool loader_reads(const struct mm_layout *l)
 {
-	return mm_streq(l->name, "flyway") || mm_streq(l->name, "golang-migrate") || mm_streq(l->name, "dbmate");
+	return mm_streq(l->name, "flyway") || mm_streq(l->name, "golang-migrate") || mm_streq(l->name, "dbmate") ||
+	       mm_streq(l->name, "sqitch");
 }
 
 int cli_out_prepare(struct mm_ctx *ctx, struct cli_args *args, const struct mm_layout **layout)

@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 extern const struct mm_layout mm_layout_flyway, mm_layout_golang_migrate, mm_layout_goose, mm_layout_dbmate,
-    mm_layout_liquibase, mm_layout_plain;
+    mm_layout_liquibase, mm_layout_sqitch, mm_layout_plain;
 
 static const struct mm_layout *const layouts[] = {
 	&mm_layout_flyway, &mm_layout_golang_migrate, &mm_layout_goose, &mm_layout_dbmate, &mm_layout_liquibase,
-	&mm_layout_plain,
+	&mm_layout_sqitch, &mm_layout_plain,
 };
 
 const struct mm_layout *mm_layout_find(const char *name)
@@ -27,7 +27,7 @@ const struct mm_layout *mm_layout_find(const char *name)
 
 const char *mm_layout_names(void)
 {
-	return "flyway|golang-migrate|goose|dbmate|liquibase|plain";
+	return "flyway|golang-migrate|goose|dbmate|liquibase|sqitch|plain";
 }
 
 int mm_layout_choose(struct mm_ctx *ctx, const char *dir, const char *format, const struct mm_layout **out)
@@ -99,7 +99,7 @@ static void record_files(struct mm_ctx *ctx, const struct mm_layout *l, struct m
 		mf->xxh3 = mm_xxh3(f->text, f->len);
 		mf->change = change;
 		if (l->checksum)
-			mf->runner = l->checksum(&ctx->arena, f->text, f->len);
+			mf->runner = l->checksum(&ctx->arena, f->path, f->text, f->len);
 		mm_vec_push(&ctx->arena, &m->files, mf);
 	}
 }

@@ -227,8 +227,9 @@ static int write(struct mm_layout_run *run, const struct mm_out_step *steps, siz
 	return 0;
 }
 
-static const char *checksum(struct mm_arena *a, const char *text, size_t len)
+static const char *checksum(struct mm_arena *a, const char *path, const char *text, size_t len)
 {
+	(void)path;
 	return mm_sprintf(a, "flyway-crc32:%d", (int)mm_flyway_crc32(text, len));
 }
 

@@ -149,8 +149,9 @@ static int write(struct mm_layout_run *run, const struct mm_out_step *steps, siz
 
 /* The checksum of every changeset of the file, as Liquibase stores them, comma-separated. The
  * SQL of a changeset is its lines other than the --changeset/--comment/--rollback directives. */
-static const char *checksum(struct mm_arena *a, const char *text, size_t len)
+static const char *checksum(struct mm_arena *a, const char *path, const char *text, size_t len)
 {
+	(void)path;
 	struct mm_buf out = MM_BUF_INIT, sql = MM_BUF_INIT;
 	bool in = false;
 	for (size_t i = 0; i <= len;) {

@@ -15,6 +15,7 @@ mkmig=$(realpath "$1") work=$2
 rm -rf "$work"
 mkdir -p "$work"
 export SOURCE_DATE_EPOCH=1795608000
+unset SQITCH_FULLNAME SQITCH_EMAIL
 failed=0 passed=0
 run() { # LAYOUT DIR
   local layout=$1 d=$2
@@ -36,10 +37,11 @@ run() { # LAYOUT DIR
     goose) rm "$d/00001_base.sql" ;;
     dbmate) rm "$d/20260101000000_base.sql" ;;
     liquibase) rm "$d/changes/0001_base.sql" ;;
+    sqitch) rm "$d"/{deploy,revert,verify}/base.sql "$d/sqitch.conf" ;;
     plain) rm "$d/up/0001_base.sql" "$d/down/0001_base.sql" ;;
   esac
 }
-for layout in flyway golang-migrate goose dbmate liquibase plain; do
+for layout in flyway golang-migrate goose dbmate liquibase sqitch plain; do
   a=$work/$layout/a b=$work/$layout/b exp=$fix/$layout/expected
   run "$layout" "$a" && run "$layout" "$b" || { failed=$((failed + 1)); continue; }
   if ! diff -r "$a" "$b" >/dev/null; then

@@ -27,6 +27,14 @@ layout_base() {
         >"$repo/db.changelog-master.yaml"
       { echo '--liquibase formatted sql'; echo; echo '--changeset dana:base'; cat "$base"; echo '--rollback DROP TABLE users;'; } \
         >"$repo/changes/0001_base.sql" ;;
+    sqitch)
+      mkdir -p "$repo/deploy" "$repo/revert" "$repo/verify"
+      printf '[core]\n\tengine = pg\n' >"$repo/sqitch.conf"
+      printf '%%syntax-version=1.0.0\n%%project=shop\n\nbase 2026-01-01T00:00:00Z Dana Ops <dana@example.com> # the base schema\n' \
+        >"$repo/sqitch.plan"
+      cp "$base" "$repo/deploy/base.sql"
+      echo 'DROP TABLE users;' >"$repo/revert/base.sql"
+      echo 'SELECT id FROM users WHERE false;' >"$repo/verify/base.sql" ;;
     plain)
       mkdir -p "$repo/up" "$repo/down"
       cp "$base" "$repo/up/0001_base.sql"
@@ -83,9 +91,17 @@ liquibase_run() { # REPO DB COMMAND...
     --search-path="$repo" --changelog-file=db.changelog-master.yaml "$@"
 }
 
+sqitch_run() { # REPO DB COMMAND [ARGS...]: sqitch in the project, against DB over TCP
+  local repo=$1 db=$2 cmd=$3
+  shift 3
+  (cd "$repo" && SQITCH_FULLNAME='Dana Ops' SQITCH_EMAIL=dana@example.com \
+     sqitch "$cmd" "$@" "db:pg://postgres@$MKMIG_PG_TCP_HOST:$PGPORT/$db")
+}
+
 runner_up() {
   local layout=$1 repo=$2 db=$3
   case $layout in
+    sqitch) sqitch_run "$repo" "$db" deploy --verify ;;
     liquibase) liquibase_run "$repo" "$db" update ;;
     flyway) $RUNNER "jdbc:postgresql://$MKMIG_PG_TCP_HOST:$PGPORT/$db" postgres "$repo" "${FLYWAY_CONF:--}" migrate ;;
     golang-migrate) $RUNNER -path "$repo" -database "$(tcp_url "$db")" up ;;
@@ -100,6 +116,7 @@ runner_down() {
   case $layout in
     flyway) flyway_down "$repo" "$db" "$n" ;;
     liquibase) liquibase_run "$repo" "$db" rollback-count --count="$n" ;;
+    sqitch) sqitch_run "$repo" "$db" revert -y --to base ;;
     golang-migrate) $RUNNER -path "$repo" -database "$(tcp_url "$db")" down "$n" ;;
     goose) for ((i = 0; i < n; i++)); do $RUNNER -dir "$repo" postgres "host=$MKMIG_PG_TCP_HOST port=$PGPORT user=postgres dbname=$db sslmode=disable" down; done ;;
     dbmate) for ((i = 0; i < n; i++)); do $RUNNER --url "$(tcp_url "$db")" --migrations-dir "$repo" --no-dump-schema rollback; done ;;
@@ -109,5 +126,6 @@ runner_down() {
 
 # describe without the runners' own history tables
 describe_app() {
-  pg_describe "$1" --data | grep -v -E 'public\.(flyway_schema_history|schema_migrations|goose_db_version|databasechangelog|databasechangeloglock)([. ]|$)' || true
+  pg_describe "$1" --data |
+    grep -v -E 'public\.(flyway_schema_history|schema_migrations|goose_db_version|databasechangelog|databasechangeloglock)([. ]|$)|(^| )sqitch\.|^schema sqitch$' || true
 }

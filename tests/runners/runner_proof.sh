@@ -36,7 +36,7 @@ while [[ $# -gt 0 ]]; do
 done
 pg_env "$cluster"
 [[ -n ${MKMIG_PG_TCP_HOST:-} ]] || { echo "runner_proof: the cluster does not listen on TCP (start it with MKMIG_PG_TCP=1)" >&2; exit 1; }
-if [[ $layout != plain ]]; then
+if [[ $layout != plain && $layout != sqitch ]]; then
   RUNNER=$(bash "$here/install.sh" "$layout" "$cache")
 fi
 fix=$root/fixtures/layouts
@@ -104,6 +104,9 @@ case $layout in
   liquibase)
     got=$(pg_psql -A -t -d "$db" -c "SELECT string_agg(md5sum, ',' ORDER BY orderexecuted) FROM databasechangelog WHERE author = 'mkmig'")
     want=$(awk -F'\t' '$1 == "file" {sub(/^liquibase-md5:/, "", $4); print $4}' "$repo/mkmig.sum" | paste -sd,) ;;
+  sqitch)
+    got=$(pg_psql -A -t -d "$db" -c "SELECT string_agg(change || ' ' || script_hash, ' ' ORDER BY change) FROM sqitch.changes WHERE change <> 'base'")
+    want=$(awk -F'\t' '$1 == "file" && $2 ~ /^deploy\// {sub(/^sqitch-sha1:/, "", $4); sub(/^deploy\//, "", $2); sub(/\.sql$/, "", $2); print $2 " " $4}' "$repo/mkmig.sum" | sort | paste -sd' ') ;;
   *) got=none want=none ;;
 esac
 [[ $got == "$want" ]] || { echo "FAIL: the runner's checksums '$got' differ from the manifest's '$want'" >&2; exit 1; }
@@ -114,6 +117,7 @@ case $layout in
   flyway) n=$(grep -c $'^file\tU' "$repo/mkmig.sum") ;;
   golang-migrate) n=$(grep -c $'^file\t[^\t]*\\.up\\.sql\t' "$repo/mkmig.sum") ;;
   plain) n=$(grep -c $'^file\tup/' "$repo/mkmig.sum") ;;
+  sqitch) n=0 ;;
   liquibase) n=$(grep -c '^--changeset mkmig:' "$repo"/changes/*.sql | awk -F: '{s += $NF} END {print s}') ;;
   *) n=$(grep -c $'^file\t' "$repo/mkmig.sum") ;;
 esac

@@ -54,7 +54,7 @@ mkdir -p "$work/empty"
 rc=0
 "$mkmig" --out "$work/empty" --schema "$fix/base.sql" "$fix/change.sql" 2>"$work/empty.stderr" || rc=$?
 cat "$work/empty.stderr"
-[[ $rc -eq 2 ]] && grep -q 'flyway|golang-migrate|goose|dbmate|plain' "$work/empty.stderr" || fail "empty dir without --format"
+[[ $rc -eq 2 ]] && grep -q 'flyway|golang-migrate|goose|dbmate|liquibase|sqitch|plain' "$work/empty.stderr" || fail "empty dir without --format"
 [[ -z $(ls -A "$work/empty") ]] || fail "wrote into the empty dir"
 "$mkmig" --out "$work/empty" --format golang-migrate --schema "$fix/base.sql" "$fix/change.sql" 2>/dev/null
 ls "$work/empty" | grep -q '^1_add_column_status_to_users.up.sql$' || fail "--format golang-migrate"

@@ -41,6 +41,13 @@ static void test_md5(void **state)
 	const char *long56 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	mm_md5_hex(long56, strlen(long56), hex);
 	assert_string_equal(hex, "8215ef0796a20bcaaae116d3876c664a");
+	char sha[41];
+	mm_sha1_hex("abc", 3, sha);
+	assert_string_equal(sha, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	mm_sha1_hex("", 0, sha);
+	assert_string_equal(sha, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	mm_sha1_hex(long56, strlen(long56), sha);
+	assert_string_equal(sha, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
 	/* recorded by Liquibase 4.28.1 in DATABASECHANGELOG.MD5SUM for these changesets */
 	struct mm_arena a;
 	mm_arena_init(&a);
