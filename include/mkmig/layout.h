@@ -125,11 +125,19 @@ struct mm_manifest_pending {
 	size_t first_number, total;
 };
 
+/* A run's input: the --dir loader replays it in place of the run's files (whose DDL sits inside
+ * retry calls and DO blocks the model cannot read), at the position of its first up file. */
+struct mm_manifest_run {
+	const char *anchor;   /* the run's first up file */
+	const char *sql;      /* the naive statements it was compiled from, each with its ';' */
+};
+
 struct mm_manifest {
 	const char *format;   /* the layout's name */
 	int pg_version;
 	struct mm_vec files;    /* struct mm_manifest_file * */
 	struct mm_vec pending;  /* struct mm_manifest_pending * */
+	struct mm_vec runs;     /* struct mm_manifest_run * */
 };
 
 /* Read DIR/mkmig.sum; a missing manifest gives an empty one (returns 1). -1 on a bad file. */
@@ -138,8 +146,8 @@ void mm_manifest_format(struct mm_ctx *ctx, const struct mm_manifest *m, struct 
 
 /* Write these steps as files, add them to m and write m; the files are listed on out. */
 int mm_layout_write_steps(struct mm_ctx *ctx, const struct mm_layout *l, const char *dir, struct mm_manifest *m,
-                          const struct mm_out_step *steps, size_t n, const char *change, bool dry_run,
-                          struct mm_buf *out);
+                          const struct mm_out_step *steps, size_t n, const char *change, const char *naive_sql,
+                          bool dry_run, struct mm_buf *out);
 
 /* --- the commands' work (layout_cmds.c) -------------------------------------------------------- */
 int mm_layout_status(struct mm_ctx *ctx, const char *dir, struct mm_buf *out);

@@ -164,9 +164,19 @@ static void list_files(const struct mm_layout_run *run, bool dry_run, struct mm_
 		mm_buf_addf(out, "%s\n", (const char *)mm_vec_at(&run->notes, i));
 }
 
+/* Files the --dir loader does not replay (downs, verify scripts). */
+static bool is_down_file(const struct mm_layout *l, const char *name)
+{
+	size_t n = strlen(name);
+	if (mm_streq(l->name, "flyway"))
+		return name[0] == 'U';
+	return (n > 9 && !strcmp(name + n - 9, ".down.sql")) || !strncmp(name, "down/", 5) ||
+	       !strncmp(name, "revert/", 7) || !strncmp(name, "verify/", 7);
+}
+
 int mm_layout_write_steps(struct mm_ctx *ctx, const struct mm_layout *l, const char *dir, struct mm_manifest *m,
-                          const struct mm_out_step *steps, size_t n, const char *change, bool dry_run,
-                          struct mm_buf *out)
+                          const struct mm_out_step *steps, size_t n, const char *change, const char *naive_sql,
+                          bool dry_run, struct mm_buf *out)
 {
 	struct mm_layout_run run;
 	if (mm_layout_run_init(ctx, &run, dir) != 0)
@@ -174,6 +184,16 @@ int mm_layout_write_steps(struct mm_ctx *ctx, const struct mm_layout *l, const c
 	if (n && l->write(&run, steps, n) != 0)
 		return -1;
 	record_files(ctx, l, &run, m, change);
+	for (size_t i = 0; naive_sql && i < run.files.len; i++) {
+		const struct mm_out_file *f = mm_vec_at(&run.files, i);
+		if (!f->record || is_down_file(l, f->path))
+			continue;
+		struct mm_manifest_run *r = mm_alloc(&ctx->arena, sizeof(*r));
+		r->anchor = f->path;
+		r->sql = naive_sql;
+		mm_vec_push(&ctx->arena, &m->runs, r);
+		break;
+	}
 	if (!dry_run && commit_run(ctx, &run, m) != 0)
 		return -1;
 	list_files(&run, dry_run, out);
@@ -221,7 +241,26 @@ int mm_layout_write_plan(struct mm_ctx *ctx, const struct mm_layout *l, const ch
 			mm_vec_push(a, &p->steps, (void *)steps[i].step);
 		mm_vec_push(a, &m.pending, p);
 	}
-	if (mm_layout_write_steps(ctx, l, dir, &m, steps, now, change, dry_run, out) != 0)
+	/* The statements the plan came from, each once, in order. */
+	struct mm_buf naive = MM_BUF_INIT;
+	const struct mm_stmt *last = NULL;
+	for (size_t i = 0; i < total; i++) {
+		const struct mm_step *s = steps[i].step;
+		const struct mm_stmt *st = s->change ? s->change->stmt : NULL;
+		if (!st || st == last || !st->text)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const struct mm_step *o = steps[k].step;
+			seen = o->change && o->change->stmt == st;
+		}
+		if (!seen)
+			mm_buf_addf(&naive, "%s;\n", st->text);
+		last = st;
+	}
+	const char *naive_sql = naive.len ? mm_buf_arena(&naive, a) : NULL;
+	mm_buf_release(&naive);
+	if (mm_layout_write_steps(ctx, l, dir, &m, steps, now, change, naive_sql, dry_run, out) != 0)
 		return -1;
 	if (now < total) {
 		const struct mm_manifest_pending *p = mm_vec_at(&m.pending, m.pending.len - 1);

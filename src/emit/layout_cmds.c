@@ -157,5 +157,5 @@ int mm_layout_complete(struct mm_ctx *ctx, const char *dir, const char *change, 
 	for (size_t i = at; i + 1 < m.pending.len; i++)
 		m.pending.items[i] = m.pending.items[i + 1];
 	m.pending.len--;
-	return mm_layout_write_steps(ctx, l, dir, &m, steps, p->steps.len, p->change, false, out);
+	return mm_layout_write_steps(ctx, l, dir, &m, steps, p->steps.len, p->change, NULL, false, out);
 }

@@ -7,6 +7,7 @@
  * Line format (tab-separated fields, SQL with \\, \n, \t and \r escaped):
  *   format <layout>                      pg-version <N>
  *   file <name> <xxh3 hex> <runner sum or -> <change>
+ *   run <first up file> <the naive SQL of the run>      (read by the --dir loader, model/dir_mkmig.c)
  *   pending <change> <first step number> <total steps>
  *   waits <what the application must have deployed>
  *   step <phase> <unit> <down unit> <plpgsql> <down plpgsql> <no timeout>
@@ -66,6 +67,12 @@ void mm_manifest_format(struct mm_ctx *ctx, const struct mm_manifest *m, struct 
 		const struct mm_manifest_file *f = mm_vec_at(&m->files, i);
 		mm_buf_addf(out, "file\t%s\t%016llx\t%s\t%s\n", f->name, (unsigned long long)f->xxh3,
 		            f->runner ? f->runner : "-", f->change ? f->change : "-");
+	}
+	for (size_t i = 0; i < m->runs.len; i++) {
+		const struct mm_manifest_run *r = mm_vec_at(&m->runs, i);
+		mm_buf_addf(out, "run\t%s\t", r->anchor);
+		add_escaped(out, r->sql);
+		mm_buf_addch(out, '\n');
 	}
 	for (size_t i = 0; i < m->pending.len; i++) {
 		const struct mm_manifest_pending *p = mm_vec_at(&m->pending, i);
@@ -157,6 +164,11 @@ int mm_manifest_read(struct mm_ctx *ctx, const char *dir, struct mm_manifest *m)
 			mf->runner = strcmp(f[3], "-") ? f[3] : NULL;
 			mf->change = strcmp(f[4], "-") ? f[4] : NULL;
 			mm_vec_push(a, &m->files, mf);
+		} else if (!strcmp(key, "run") && k == 3) {
+			struct mm_manifest_run *r = mm_alloc(a, sizeof(*r));
+			r->anchor = f[1];
+			r->sql = f[2];
+			mm_vec_push(a, &m->runs, r);
 		} else if (!strcmp(key, "pending") && k == 4) {
 			p = mm_alloc(a, sizeof(*p));
 			p->change = f[1];

@@ -8,6 +8,8 @@
 #    of the run, no temporary file and no manifest are left.
 # 3. An empty directory without --format: exit 2 with the choices; --format writes.
 # 4. plan --out lists what it would write and writes nothing.
+# 5. A second run plans against the first run's changes (the --dir loader replays mkmig's files
+#    as the statements recorded in mkmig.sum: their DDL sits inside retry calls).
 # No database is needed: the schema comes from the directory's own migrations.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -65,4 +67,18 @@ mkdir -p "$d"
 cp "$fix/base.sql" "$d/V1__base.sql"
 "$mkmig" plan --out "$d" "$fix/change.sql" | grep '^would write' | head -3
 [[ $(ls "$d") == V1__base.sql ]] || fail "plan --out wrote files"
+echo "== 5. a second run sees the first run's changes"
+echo 'CREATE INDEX users_username_idx ON users (username);' >"$work/second.sql"
+for layout in flyway golang-migrate dbmate; do
+  d=$work/second-$layout
+  mkdir -p "$d"
+  case $layout in
+    flyway) cp "$fix/base.sql" "$d/V1__base.sql" ;;
+    golang-migrate) cp "$fix/base.sql" "$d/1_base.up.sql"; echo 'DROP TABLE users;' >"$d/1_base.down.sql" ;;
+    dbmate) { echo '-- migrate:up'; cat "$fix/base.sql"; echo '-- migrate:down'; echo 'DROP TABLE users;'; } >"$d/20260101000000_base.sql" ;;
+  esac
+  "$mkmig" --out "$d" "$fix/change.sql" 2>/dev/null
+  "$mkmig" --out "$d" "$work/second.sql" 2>"$work/second-$layout.stderr" || { cat "$work/second-$layout.stderr"; fail "$layout: the second run does not see username"; }
+  echo "  $layout: $(grep -c '^wrote' "$work/second-$layout.stderr") files for the second change"
+done
 echo "layouts/writes: 1 passed, 0 failed"
