@@ -211,6 +211,10 @@ int mm_layout_write_plan(struct mm_ctx *ctx, const struct mm_layout *l, const ch
 	if (rc == 0 && !mm_streq(m.format, l->name))
 		return mm_error(ctx, NULL, 0, 0, "--out %s: its manifest says the layout is %s, not %s", dir, m.format,
 		                l->name);
+	if (!plan->steps.len) {
+		mm_buf_addf(out, "nothing to write into %s: the input makes no change\n", dir);
+		return 0;
+	}
 	m.format = l->name;
 	m.pg_version = ctx->opt.pg_version;
 	const char *waits;
