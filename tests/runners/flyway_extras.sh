@@ -12,6 +12,8 @@
 #    a deleted and a renamed file are named.
 # 3. Next versions among mixed existing ones (1, 1.1, 2, 10 -> 11; 001 -> 004 padded; 4.1 -> 4.2;
 #    timestamps), and Flyway migrates the mixed directory in its own order.
+# 4. A statement of the user's own holding `${`: its file gets placeholderReplacement=false, and
+#    Flyway applies it (with replacement on, Flyway would abort on the unknown placeholder).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -137,4 +139,19 @@ order=$(pg_psql -A -t -d fx_mixed -c "SELECT string_agg(version, ' ' ORDER BY in
 echo "  Flyway applied: $order"
 [[ $order == "1 1.1 2 10 11 12" ]] || fail "Flyway's order: $order"
 pg_drop_db fx_mixed
+
+echo "== 4. \${ in the user's SQL"
+ph=$work/placeholder
+mkdir -p "$ph"
+cp "$fix/base.sql" "$ph/V1__base.sql"
+echo "COMMENT ON TABLE users IS 'costs \${price}';" >"$work/ph.sql"
+"$mkmig" --out "$ph" "$work/ph.sql" 2>/dev/null
+conf=$(ls "$ph"/V2__*.sql.conf)
+grep -qx 'placeholderReplacement=false' "$conf" || fail "no placeholderReplacement=false beside the file with \${"
+pg_fresh_db fx_ph >/dev/null
+flyway fx_ph "$ph" "$work/lock/flyway.conf" migrate >"$work/ph.log" 2>&1 || { tail "$work/ph.log"; fail "Flyway on a file with \${"; }
+got=$(pg_psql -A -t -d fx_ph -c "SELECT obj_description('users'::regclass)")
+[[ $got == 'costs ${price}' ]] || fail "comment is '$got'"
+echo "  Flyway applied it unreplaced: $got"
+pg_drop_db fx_ph
 echo "runner/flyway/extras: 1 passed, 0 failed"
