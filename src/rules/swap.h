@@ -16,6 +16,15 @@ struct mm_swap {
 	const char *what;           /* "rename users.user_name to username" (titles) */
 	const char *app_change;     /* what the application must do before the contract */
 	bool rebuild_views;         /* drop and recreate the views reading the table in the contract */
+	/* convert (convert.c) differs from a rename or a type change in these: */
+	const char *pending;        /* rows the backfill updates (alias t); NULL: new differs from
+	                               forward(old) */
+	bool fresh_column;          /* the new column is a new value (no default, indexes or
+	                               constraints carried over from the old one) */
+	bool not_null;              /* NOT NULL on the new column even when the old one is nullable */
+	/* Called after the backfill, before NOT NULL: a validation step, say. */
+	void (*after_backfill)(struct mm_rule_ctx *r, const struct mm_swap *sw);
+	const void *arg;            /* for after_backfill */
 };
 
 /* Can the column be swapped? NULL when yes, else why not (then the caller falls back). */

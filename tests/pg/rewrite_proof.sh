@@ -119,7 +119,8 @@ run_schema() {
 run_mkmig() {
   local out=$1 err=$2 rc=0
   shift 2
-  (cd "$fixture" && "$mkmig" "$@" "${schema_args[@]}" "${args[@]}" input.sql) >"$out" 2>"$err" || rc=$?
+  # --all-phases: the proof applies the whole sequence (the phases a deploy spreads out)
+  (cd "$fixture" && "$mkmig" --all-phases "$@" "${schema_args[@]}" "${args[@]}" input.sql) >"$out" 2>"$err" || rc=$?
   if [[ $rc -ne 0 ]]; then
     echo "---- mkmig ${*:-(up)} exited $rc; stderr ($err) ----" >&2
     cat "$err" >&2
