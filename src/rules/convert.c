@@ -40,19 +40,23 @@ static void validate_step(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	const char *hint = mm_sprintf(a, "both application versions keep working; fix those rows (set %s, or change %s) "
 	                                 "and run the script again",
 	                              n, o);
+	/* Nested: after the contract (a re-run) the old column is gone, and PL/pgSQL plans the inner
+	 * query only when it runs. */
 	mm_step_up(r->ctx, s,
-	           "IF %s AND EXISTS (SELECT FROM %s AS t WHERE %s) THEN\n"
-	           "    RAISE EXCEPTION USING MESSAGE = pg_catalog.format(%s,\n"
-	           "        (SELECT count(*) FROM %s AS t WHERE %s),\n"
-	           "        (SELECT pg_catalog.string_agg('(' || k || ')', ', ') FROM (SELECT %s AS k FROM %s AS t WHERE %s LIMIT 5) AS s)),\n"
-	           "        HINT = %s;\n"
+	           "IF %s THEN\n"
+	           "    IF EXISTS (SELECT FROM %s AS t WHERE %s) THEN\n"
+	           "        RAISE EXCEPTION USING MESSAGE = pg_catalog.format(%s,\n"
+	           "            (SELECT count(*) FROM %s AS t WHERE %s),\n"
+	           "            (SELECT pg_catalog.string_agg('(' || k || ')', ', ') FROM (SELECT %s AS k FROM %s AS t WHERE %s LIMIT 5) AS s)),\n"
+	           "            HINT = %s;\n"
+	           "    END IF;\n"
 	           "END IF",
 	           mm_rule_column_exists(r, sw->old_col), r->qtable, bad, mm_sql_literal(a, fmt), r->qtable, bad,
 	           keys.len ? keys.buf : "'?'", r->qtable, bad, mm_sql_literal(a, hint));
 	mm_buf_release(&keys);
 	mm_step_lock(r->ctx, s, r->qtable, MM_LOCK_ACCESS_SHARE, MM_WORK_SCAN);
-	mm_step_why(r->ctx, s, "the using expression gives NULL for some values: those rows would lose their data when %s "
-	                       "is dropped, so the change stops here, with nothing the applications notice", o);
+	mm_step_why(r->ctx, s, "a row whose using expression gives NULL would lose its data when %s is dropped: the "
+	                       "change stops here, naming such rows, with nothing the applications notice", o);
 }
 
 static bool same_type(struct mm_rule_ctx *r, const char *have, PgQuery__TypeName *want)
@@ -113,8 +117,10 @@ int mm_rule_convert(struct mm_rule_ctx *r)
 			e = s;
 	}
 	if (nc && e) {
-		/* The column was there before (an earlier attempt): the down keeps it. */
+		/* The column was there before (an earlier attempt): the down keeps it, as it was. */
 		e->down.len--;
+		if (!nc->not_null)
+			mm_step_down(r->ctx, e, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", r->qtable, qn);
 	}
 	/* Down of the contract: OLD back, computed from NEW. */
 	/* Added without its default first: a default would fill every row before the UPDATE. */

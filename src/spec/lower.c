@@ -205,6 +205,11 @@ static struct genmap *register_map(struct gen *g, struct mm_spec *spec, const ch
  * one: "1); DROP TABLE x; --" is refused, not spliced into the generated SQL. */
 static PgQuery__Node *expression(struct gen *outer, struct mm_spec *spec, const struct mm_spec_tok *t, const char *what)
 {
+	if (!*t->val) {
+		mm_error_hint(outer->ctx, outer->spec, t->off, t->len ? t->len : 1,
+		              "quotes hold SQL text: the empty string literal is ''''", "%s is empty", what);
+		return NULL;
+	}
 	struct gen g = { .ctx = outer->ctx, .spec = outer->spec, .st = outer->st };
 	add(&g, "SELECT (");
 	add_expr(&g, t);
@@ -293,6 +298,8 @@ static int naive_sql(struct gen *g, struct mm_spec *spec)
 		add(g, " ");
 		add_type(g);
 		if (has(g, MM_SO_DEFAULT)) {
+			if (!expression(g, spec, &st->def, "the default"))
+				return -1;
 			add(g, " DEFAULT ");
 			add_expr(g, &st->def);
 		}
@@ -316,7 +323,7 @@ static int naive_sql(struct gen *g, struct mm_spec *spec)
 				add(g, " SET NOT NULL");
 			}
 		}
-		return has(g, MM_SO_DEFAULT) && !expression(g, spec, &st->def, "the default") ? -1 : 0;
+		return 0;
 	case MM_SV_DROP_COLUMN:
 	case MM_SV_SET_NOT_NULL:
 	case MM_SV_DROP_NOT_NULL:
