@@ -57,6 +57,10 @@ int mm_rule_rename_column(struct mm_rule_ctx *r)
 	const struct mm_column *c = mm_table_find_column(r->table, from);
 	if (!c)
 		return 0;
+	if (mm_table_find_column(r->table, to))
+		return mm_error(r->ctx, r->ch->stmt->src, r->ch->stmt->off, r->ch->stmt->len,
+		                "cannot rename %s.%s to %s: %s already has a column %s", r->qtable, mm_sql_ident(a, from),
+		                mm_sql_ident(a, to), r->qtable, mm_sql_ident(a, to));
 	struct mm_swap sw = {
 		.old_col = from,
 		.new_col = to,

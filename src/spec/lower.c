@@ -233,6 +233,26 @@ static PgQuery__Node *expression(struct gen *outer, struct mm_spec *spec, const 
 	return sel->target_list[0]->res_target->val;
 }
 
+/* A type on its own, so an error points into it rather than past the statement. */
+static int check_type(struct gen *outer, struct mm_spec *spec)
+{
+	struct gen g = { .ctx = outer->ctx, .spec = outer->spec, .st = outer->st };
+	add(&g, "SELECT CAST(NULL AS ");
+	add_type(&g);
+	add(&g, ")");
+	char *text = mm_buf_arena(&g.b, &g.ctx->arena);
+	mm_buf_release(&g.b);
+	struct genmap *m = register_map(&g, spec, text);
+	struct mm_stmt_list l = { 0 };
+	if (mm_sql_parse(g.ctx, m->gen, &l) != 0)
+		return -1;
+	if (l.items.len != 1) {
+		const struct mm_spec_tok *t = &outer->st->type_first;
+		return mm_error(g.ctx, g.spec, t->off, t->len, "not one SQL type");
+	}
+	return 0;
+}
+
 /* --- statements ----------------------------------------------------------------------------- */
 static void add_cols(struct gen *g, const struct mm_spec_tok *first, const struct mm_vec *more)
 {
@@ -290,7 +310,7 @@ static int naive_sql(struct gen *g, struct mm_spec *spec)
 		add_ident(g, &st->other.part[0]);
 		return 0;
 	case MM_SV_ADD_COLUMN:
-		if (want_column(g, &st->target, &t))
+		if (want_column(g, &st->target, &t) || check_type(g, spec))
 			return -1;
 		add_alter(g, &t);
 		add(g, "ADD COLUMN ");
@@ -420,7 +440,7 @@ static int naive_sql(struct gen *g, struct mm_spec *spec)
 		add_cols(g, t.column, &st->elems);
 		return 0;
 	case MM_SV_CHANGE_TYPE:
-		if (want_column(g, &st->target, &t))
+		if (want_column(g, &st->target, &t) || check_type(g, spec))
 			return -1;
 		add_alter(g, &t);
 		add(g, "ALTER COLUMN ");
@@ -436,7 +456,7 @@ static int naive_sql(struct gen *g, struct mm_spec *spec)
 		return 0;
 	case MM_SV_CONVERT:
 		if (want_column(g, &st->target, &t) || want_plain(g, &st->other, "column") ||
-		    require(g, MM_SO_USING, "using", "convert T.OLD to NEW TYPE using 'EXPR' [back 'EXPR']"))
+		    require(g, MM_SO_USING, "using", "convert T.OLD to NEW TYPE using 'EXPR' [back 'EXPR']") || check_type(g, spec))
 			return -1;
 		/* What the model learns: the naive end state. */
 		add_alter(g, &t);
@@ -581,7 +601,7 @@ void mm_spec_remap_diags(struct mm_ctx *ctx, struct mm_spec *spec)
 			const struct frag *hit = NULL;
 			for (size_t j = 0; j < m->frags.len && !hit; j++) {
 				const struct frag *f = m->frags.items[j];
-				if (d->off >= f->gen_off && d->off < f->gen_off + f->gen_len + (f->gen_len == 0))
+				if (d->off >= f->gen_off && d->off <= f->gen_off + f->gen_len)
 					hit = f;
 			}
 			d->src = m->spec;

@@ -131,7 +131,8 @@ static int syntax_error(struct driver *d, const struct mm_spec_tok *t, bool synt
 	size_t n = 0;
 	int ntok = mm_spec_token_count();
 	for (int type = 1; type < ntok; type++) {
-		if (verb_of(type) >= 0 || !fits(d, type, *t))
+		/* Verbs start statements; backfill is also an option of add-column. */
+		if ((verb_of(type) >= 0 && type != MM_SPEC_T_BACKFILL) || !fits(d, type, *t))
 			continue;
 		mm_buf_addf(&b, "%s%s", n ? ", " : "", describe_type(a, type));
 		n++;
@@ -201,10 +202,9 @@ int mm_spec_parse(struct mm_ctx *ctx, struct mm_spec *spec, struct mm_source *sr
 		int type = t.type;
 		if (type == MM_SPEC_T_SEMI && in_stmt)
 			d.S.cur.len = prev_end - d.S.cur.off;
-		if (type > MM_SPEC_T_SEMI && verb_of(type) < 0 && !fits(&d, type, t) && fits(&d, MM_SPEC_T_WORD, t))
+		/* A keyword (or a verb word inside a statement) that does not fit here is a name. */
+		if (type > MM_SPEC_T_SEMI && d.S.cur.off != t.off && !fits(&d, type, t) && fits(&d, MM_SPEC_T_WORD, t))
 			type = MM_SPEC_T_WORD;
-		else if (type > MM_SPEC_T_SEMI && verb_of(type) >= 0 && d.S.cur.off != t.off && fits(&d, MM_SPEC_T_WORD, t))
-			type = MM_SPEC_T_WORD; /* a verb word inside a statement is a name */
 		if (type != 0 && !fits(&d, type, t))
 			return syntax_error(&d, &t, synthetic);
 		t.type = type;
