@@ -161,7 +161,8 @@ int mm_rule_backfill_change(struct mm_rule_ctx *r)
 		return mm_error_hint(r->ctx, st->src, st->off, st->len, "pass --schema, --dir or --db so mkmig knows the table",
 		                     "a batched backfill needs the primary key of %s", r->qtable);
 	}
-	if (!mm_table_find_column(r->table, rt->name))
+	const struct mm_column *col = mm_table_find_column(r->table, rt->name);
+	if (!col)
 		return mm_error(r->ctx, st->src, (size_t)rt->location, strlen(rt->name), "column %s of %s does not exist",
 		                mm_sql_ident(a, rt->name), r->qtable);
 	const char *qc = mm_sql_ident(a, rt->name);
@@ -169,7 +170,8 @@ int mm_rule_backfill_change(struct mm_rule_ctx *r)
 	const char *pending = mm_sprintf(a, "t.%s IS DISTINCT FROM %s", qc, val);
 	if (u->where_clause)
 		pending = mm_sprintf(a, "(%s) AND %s", mm_swap_qualified(r, u->where_clause, "t"), pending);
-	if (mm_rule_backfill_rows(r, rt->name, mm_sprintf(a, "%s = %s", qc, val), pending, NULL, val) != 0)
+	if (mm_rule_backfill_rows(r, rt->name, mm_sprintf(a, "%s = %s", qc, val), pending, NULL,
+	                          mm_sprintf(a, "CAST(%s AS %s)", val, col->type)) != 0)
 		return -1;
 	struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
 	s->down_warning = mm_sprintf(a, "the values the backfill replaced in %s.%s cannot come back", r->qtable, qc);

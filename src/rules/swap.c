@@ -314,7 +314,9 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	const char *set = mm_sprintf(a, "%s = %s", qnew, fwd_t);
 	const char *done = renames ? mm_sprintf(a, "NOT %s", old_exists) : NULL;
 	/* A convert's expression may fail on one row: the backfill then names the row. */
-	if ((sw->fresh_column ? mm_rule_backfill_rows(r, sw->final_col, set, pending, done, fwd_t)
+	/* (The value as stored: the assignment cast is where an overflow raises.) */
+	if ((sw->fresh_column ? mm_rule_backfill_rows(r, sw->final_col, set, pending, done,
+	                                              mm_sprintf(a, "CAST(%s AS %s)", fwd_t, sw->new_type))
 	                      : mm_rule_backfill(r, sw->final_col, set, pending, done)) != 0)
 		return -1;
 	r->phase = MM_PHASE_BACKFILL;
