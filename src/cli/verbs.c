@@ -9,8 +9,7 @@
 static const struct cli_verb verbs[] = {
 	{ "filter", cmd_filter, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE,
 	  "[--down] [--phase contract | --all-phases] [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
-	  "naive SQL in, a zero-downtime psql script out (the default command)",
-	  "  mkmig --schema schema.sql naive.sql > expand.sql\n  mkmig --schema schema.sql naive.sql --phase contract > contract.sql" },
+	  "naive SQL in, a zero-downtime psql script out (the default command)", NULL },
 	{ "add-check", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
 	  "TABLE 'CONDITION' [name NAME] [--schema FILE]... [--phase contract | --all-phases] [--down]",
 	  "add a CHECK constraint (NOT VALID, then VALIDATE)",

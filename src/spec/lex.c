@@ -140,8 +140,8 @@ long mm_spec_lex(struct mm_ctx *ctx, struct mm_source *src, struct mm_spec_tok *
 			t->type = *p == '\'' ? MM_SPEC_T_STRING : MM_SPEC_T_WORD;
 			t->quoted = true;
 			t->val = unquote(a, p, (size_t)(q - p), *p);
-		} else if (isdigit((unsigned char)*p)) {
-			while (q < end && (isdigit((unsigned char)*q) || *q == '.'))
+		} else if (isdigit((unsigned char)*p) || (*p == '-' && p + 1 < end && isdigit((unsigned char)p[1]))) {
+			for (q = p + 1; q < end && (isdigit((unsigned char)*q) || *q == '.');)
 				q++;
 			t->type = MM_SPEC_T_NUMBER;
 		} else if (word_start(*p)) {

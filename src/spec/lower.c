@@ -604,6 +604,14 @@ void mm_spec_remap_diags(struct mm_ctx *ctx, struct mm_spec *spec)
 				if (d->off >= f->gen_off && d->off <= f->gen_off + f->gen_len)
 					hit = f;
 			}
+			/* Past the end of the last piece ("at end of input" after our closing parenthesis):
+			 * the end of that piece. */
+			const struct frag *last = m->frags.len ? m->frags.items[m->frags.len - 1] : NULL;
+			if (!hit && last && d->off > last->gen_off + last->gen_len && d->off >= m->gen->len) {
+				hit = last;
+				d->off = last->gen_off + last->gen_len;
+				d->len = 0;
+			}
 			d->src = m->spec;
 			if (!hit) {
 				d->off = m->stmt_off;

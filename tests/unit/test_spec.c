@@ -131,6 +131,7 @@ static void test_embedded_sql_errors(void **state)
 	/* doubled quotes inside the string shift the columns */
 	expect_error("add-check t 'status <> ''x'' AND AND 1';", 1, 34, 3, "syntax error at or near \"AND\"", NULL);
 	/* at the end of the expression */
+	expect_error("convert p.a to b int using 'round(a * 100';", 1, 42, 0, "syntax error at end of input", NULL);
 	expect_error("add-column t.c int default '1 +';", 1, 32, 1, "syntax error", NULL);
 	/* a type */
 	expect_error("add-column t.c 'varchar(';", 1, 25, 1, "syntax error", NULL);
