@@ -13,27 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct frag {
-	size_t gen_off, gen_len;   /* in the generated text */
-	size_t src_off, src_len;   /* in the spec text */
-	bool string;               /* src is a 'string' token: offsets step over doubled quotes */
-};
-
-struct genmap {
-	struct mm_source *gen, *spec;
-	size_t stmt_off, stmt_len;
-	struct mm_vec frags;       /* struct frag * */
-};
-
-struct mm_spec {
-	struct mm_vec maps;        /* struct genmap * */
-};
-
-struct mm_spec *mm_spec_new(struct mm_ctx *ctx)
-{
-	return mm_alloc(&ctx->arena, sizeof(struct mm_spec));
-}
-
 /* --- generating SQL with a map ---------------------------------------------------------- */
 struct gen {
 	struct mm_ctx *ctx;
@@ -50,7 +29,7 @@ static void add(struct gen *g, const char *s)
 
 static void add_mapped(struct gen *g, const char *text, const struct mm_spec_tok *t, bool string)
 {
-	struct frag *f = mm_alloc(&g->ctx->arena, sizeof(*f));
+	struct mm_spec_frag *f = mm_alloc(&g->ctx->arena, sizeof(*f));
 	f->gen_off = g->b.len;
 	mm_buf_adds(&g->b, text);
 	f->gen_len = g->b.len - f->gen_off;
@@ -188,10 +167,10 @@ static int require(struct gen *g, enum mm_spec_opt o, const char *word, const ch
 }
 
 /* --- expressions: one SQL expression each, checked on their own ---------------------------- */
-static struct genmap *register_map(struct gen *g, struct mm_spec *spec, const char *text)
+static struct mm_spec_genmap *register_map(struct gen *g, struct mm_spec *spec, const char *text)
 {
 	struct mm_arena *a = &g->ctx->arena;
-	struct genmap *m = mm_alloc(a, sizeof(*m));
+	struct mm_spec_genmap *m = mm_alloc(a, sizeof(*m));
 	m->gen = mm_source_new(a, g->spec->name, text, strlen(text));
 	m->spec = g->spec;
 	m->stmt_off = g->st->off;
@@ -216,7 +195,7 @@ static PgQuery__Node *expression(struct gen *outer, struct mm_spec *spec, const 
 	add(&g, ")");
 	char *text = mm_buf_arena(&g.b, &g.ctx->arena);
 	mm_buf_release(&g.b);
-	struct genmap *m = register_map(&g, spec, text);
+	struct mm_spec_genmap *m = register_map(&g, spec, text);
 	struct mm_stmt_list l = { 0 };
 	if (mm_sql_parse(g.ctx, m->gen, &l) != 0)
 		return NULL;
@@ -242,7 +221,7 @@ static int check_type(struct gen *outer, struct mm_spec *spec)
 	add(&g, ")");
 	char *text = mm_buf_arena(&g.b, &g.ctx->arena);
 	mm_buf_release(&g.b);
-	struct genmap *m = register_map(&g, spec, text);
+	struct mm_spec_genmap *m = register_map(&g, spec, text);
 	struct mm_stmt_list l = { 0 };
 	if (mm_sql_parse(g.ctx, m->gen, &l) != 0)
 		return -1;
@@ -519,9 +498,9 @@ static int convert_change(struct gen *g, struct mm_spec *spec, const struct mm_s
 	cv->not_null = has(g, MM_SO_NOT_NULL);
 	/* The new column's name, for "already exists with another type": the first mapped name
 	 * after the table's. */
-	const struct frag *nf = NULL;
+	const struct mm_spec_frag *nf = NULL;
 	for (size_t i = 0; i < g->frags.len && !nf; i++) {
-		const struct frag *f = g->frags.items[i];
+		const struct mm_spec_frag *f = g->frags.items[i];
 		if (f->src_off == st->other.part[0].off)
 			nf = f;
 	}
@@ -546,7 +525,7 @@ int mm_spec_lower(struct mm_ctx *ctx, struct mm_spec *spec, struct mm_source *sr
 	}
 	char *text = mm_buf_arena(&g.b, &ctx->arena);
 	mm_buf_release(&g.b);
-	struct genmap *m = register_map(&g, spec, text);
+	struct mm_spec_genmap *m = register_map(&g, spec, text);
 	struct mm_stmt_list stmts = { 0 };
 	if (mm_sql_parse(ctx, m->gen, &stmts) != 0)
 		return -1;
@@ -577,91 +556,4 @@ int mm_spec_lower(struct mm_ctx *ctx, struct mm_spec *spec, struct mm_source *sr
 	for (size_t i = first; i < out->items.len; i++)
 		((struct mm_change *)out->items.items[i])->batch_size = batch;
 	return 0;
-}
-
-/* --- moving diagnostics back to the spec ------------------------------------------------- */
-static size_t string_offset(const char *src, size_t tok_off, size_t k)
-{
-	size_t p = tok_off + 1; /* after the opening quote */
-	for (size_t i = 0; i < k; i++)
-		p += src[p] == '\'' ? 2 : 1;
-	return p;
-}
-
-void mm_spec_remap_diags(struct mm_ctx *ctx, struct mm_spec *spec)
-{
-	if (!spec)
-		return;
-	for (size_t i = 0; i < ctx->diags.items.len; i++) {
-		struct mm_diag *d = ctx->diags.items.items[i];
-		for (size_t k = 0; k < spec->maps.len; k++) {
-			const struct genmap *m = spec->maps.items[k];
-			if (d->src != m->gen)
-				continue;
-			const struct frag *hit = NULL;
-			for (size_t j = 0; j < m->frags.len && !hit; j++) {
-				const struct frag *f = m->frags.items[j];
-				if (d->off >= f->gen_off && d->off <= f->gen_off + f->gen_len)
-					hit = f;
-			}
-			/* Past the end of the last piece ("at end of input" after our closing parenthesis):
-			 * the end of that piece. */
-			const struct frag *last = m->frags.len ? m->frags.items[m->frags.len - 1] : NULL;
-			if (!hit && last && d->off > last->gen_off + last->gen_len && d->off >= m->gen->len) {
-				hit = last;
-				d->off = last->gen_off + last->gen_len;
-				d->len = 0;
-			}
-			d->src = m->spec;
-			if (!hit) {
-				d->off = m->stmt_off;
-				d->len = m->stmt_len;
-				break;
-			}
-			size_t rel = d->off - hit->gen_off;
-			if (hit->string) {
-				size_t start = string_offset(m->spec->text, hit->src_off, rel);
-				size_t end_rel = rel + d->len > hit->gen_len ? hit->gen_len : rel + d->len;
-				size_t end = string_offset(m->spec->text, hit->src_off, end_rel);
-				d->off = start;
-				d->len = end > start ? end - start : 1;
-			} else if (hit->gen_len == hit->src_len) {
-				d->off = hit->src_off + rel;
-				d->len = d->len && rel + d->len <= hit->src_len ? d->len : hit->src_len - rel;
-			} else {
-				/* A quoted or folded name: the whole word. */
-				d->off = hit->src_off;
-				d->len = hit->src_len;
-			}
-			break;
-		}
-	}
-}
-
-char *mm_spec_join_words(struct mm_arena *a, const char *verb, const char *const *words, size_t n)
-{
-	struct mm_buf b = MM_BUF_INIT;
-	mm_buf_adds(&b, verb);
-	for (size_t i = 0; i < n; i++) {
-		const char *w = words[i];
-		bool plain = *w != '\0';
-		for (const char *p = w; *p && plain; p++)
-			plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			        (unsigned char)*p >= 0x80 || strchr("_.,$\"-", *p);
-		mm_buf_addch(&b, ' ');
-		if (plain) {
-			mm_buf_adds(&b, w);
-			continue;
-		}
-		mm_buf_addch(&b, '\'');
-		for (const char *p = w; *p; p++) {
-			if (*p == '\'')
-				mm_buf_addch(&b, '\'');
-			mm_buf_addch(&b, *p);
-		}
-		mm_buf_addch(&b, '\'');
-	}
-	char *s = mm_buf_arena(&b, a);
-	mm_buf_release(&b);
-	return s;
 }

@@ -81,6 +81,23 @@ long mm_spec_lex(struct mm_ctx *ctx, struct mm_source *src, struct mm_spec_tok *
 /* The keyword or verb token type of a word (0: a plain word). */
 int mm_spec_keyword(const char *word, size_t len);
 
+/* The map from generated SQL back to the spec (lower.c builds it, map.c uses it). */
+struct mm_spec_frag {
+	size_t gen_off, gen_len;   /* in the generated text */
+	size_t src_off, src_len;   /* in the spec text */
+	bool string;               /* src is a 'string' token: offsets step over doubled quotes */
+};
+
+struct mm_spec_genmap {
+	struct mm_source *gen, *spec;
+	size_t stmt_off, stmt_len;
+	struct mm_vec frags;       /* struct mm_spec_frag * */
+};
+
+struct mm_spec {
+	struct mm_vec maps;        /* struct mm_spec_genmap * */
+};
+
 /* Lowering (lower.c): one statement to changes. */
 int mm_spec_lower(struct mm_ctx *ctx, struct mm_spec *spec, struct mm_source *src, const struct mm_spec_stmt *st,
                   struct mm_change_list *out);
