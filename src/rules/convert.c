@@ -122,7 +122,9 @@ int mm_rule_convert(struct mm_rule_ctx *r)
 		if (!nc->not_null)
 			mm_step_down(r->ctx, e, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", r->qtable, qn);
 	}
-	/* Down of the contract: OLD back, computed from NEW. */
+	/* Down of the contract: OLD back, computed from NEW (PL/pgSQL: guarded steps, so a re-run of
+	 * the down goes through). */
+	c->down_plpgsql = true;
 	/* Added without its default first: a default would fill every row before the UPDATE. */
 	mm_step_down(r->ctx, c, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s%s", r->qtable, qo, oc->type,
 	             oc->collation ? mm_sprintf(a, " COLLATE %s", mm_sql_ident(a, oc->collation)) : "");
@@ -134,9 +136,27 @@ int mm_rule_convert(struct mm_rule_ctx *r)
 		if (oc->default_expr)
 			mm_step_down(r->ctx, c, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", r->qtable, qo, oc->default_expr);
 		c->down_warning = mm_sprintf(a, "restores %s from %s through the back expression in one transaction (an "
-		                                "UPDATE of every row and, if it was NOT NULL, a scan under ACCESS EXCLUSIVE)",
+		                                "UPDATE of every row; a NOT NULL scan and its index builds under ACCESS EXCLUSIVE)",
 		                             qo, qn);
-	} else {
+	}
+	/* Dropping the old column dropped its indexes and the CHECKs reading it: the down rebuilds
+	 * them (the restored column is complete only with them). */
+	{
+		for (size_t i = 0; i < r->table->indexes.len; i++) {
+			const struct mm_index *ix = mm_vec_at(&r->table->indexes, i);
+			if (ix->definition && !ix->primary && mm_swap_mentions(r, ix->definition, cv->old_col, NULL))
+				mm_step_down(r->ctx, c, "%s", mm_rule_index_sql(r, ix, false));
+		}
+		for (size_t i = 0; i < r->table->constraints.len; i++) {
+			const struct mm_constraint *k = mm_vec_at(&r->table->constraints, i);
+			if (k->type == MM_CON_CHECK && k->definition && mm_swap_mentions(r, k->definition, cv->old_col, NULL))
+				mm_step_down(r->ctx, c, "%s",
+				             mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, k->name)),
+				                           mm_sprintf(a, "ALTER TABLE %s ADD CONSTRAINT %s %s", r->qtable,
+				                                      mm_sql_ident(a, k->name), k->definition)));
+		}
+	}
+	if (!cv->back) {
 		if (oc->default_expr)
 			mm_step_down(r->ctx, c, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", r->qtable, qo, oc->default_expr);
 		c->down_warning = mm_sprintf(a, "the data of %s.%s cannot come back: the convert has no back expression; "

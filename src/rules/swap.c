@@ -131,6 +131,13 @@ const char *mm_swap_blocker(struct mm_rule_ctx *r, const char *column, bool rebu
 }
 
 /* Does a definition text mention the column (as a column)? */
+static bool mentions(struct mm_rule_ctx *r, const char *def, const char *column, const char *stop);
+
+bool mm_swap_mentions(struct mm_rule_ctx *r, const char *def, const char *column, const char *stop)
+{
+	return mentions(r, def, column, stop);
+}
+
 static bool mentions(struct mm_rule_ctx *r, const char *def, const char *column, const char *stop)
 {
 	struct rename_ref rr = { column, "\x01" };

@@ -34,6 +34,9 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw);
 struct mm_step *mm_swap_contract_step(struct mm_rule_ctx *r);
 /* A copy of expr with every unqualified column reference qualified by alias, deparsed. */
 const char *mm_swap_qualified(struct mm_rule_ctx *r, PgQuery__Node *expr, const char *alias);
+/* Does a definition (index, constraint) name the column as a column? Tokens after stop_keyword
+ * (e.g. "references") are not looked at. */
+bool mm_swap_mentions(struct mm_rule_ctx *r, const char *def, const char *column, const char *stop);
 /* Replace references to column `from` by `to` in a tree (in place; the tree must be a copy). */
 void mm_swap_rename_refs(PgQuery__Node *tree, const char *from, const char *to);
 
