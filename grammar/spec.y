@@ -60,7 +60,8 @@ int mm_spec_token_count(void)
 
 /* Token order: the punctuation and value tokens first, then keywords, then verbs. */
 %token WORD STRING NUMBER DOT COMMA SEMI.
-%token TO USING BACK NOT NULL DEFAULT WHERE NAME UNIQUE REFERENCES ON DELETE UPDATE BATCH_SIZE.
+%token TO USING BACK NOT NULL DEFAULT WHERE NAME UNIQUE REFERENCES ON DELETE UPDATE BATCH_SIZE
+       LOCK_TIMEOUT.
 %token RENAME RENAME_TABLE ADD_COLUMN DROP_COLUMN DROP_TABLE ADD_INDEX DROP_INDEX ADD_FK ADD_CHECK
        ADD_UNIQUE SET_NOT_NULL DROP_NOT_NULL CHANGE_TYPE CONVERT BACKFILL.
 
@@ -124,6 +125,7 @@ opt ::= UNIQUE(K). { mm_spec_set_opt(S, MM_SO_UNIQUE, K); }
 opt ::= ON(K) DELETE action(A). { mm_spec_set_opt(S, MM_SO_ON_DELETE, K); S->cur.on_delete_first = A; }
 opt ::= ON(K) UPDATE action(A). { mm_spec_set_opt(S, MM_SO_ON_UPDATE, K); S->cur.on_update_first = A; }
 opt ::= BATCH_SIZE(K) NUMBER(N). { mm_spec_set_opt(S, MM_SO_BATCH_SIZE, K); S->cur.batch = N; }
+opt ::= LOCK_TIMEOUT(K) NUMBER(N). { mm_spec_set_opt(S, MM_SO_LOCK_TIMEOUT, K); S->cur.lock_timeout = N; }
 
 stmt ::= RENAME target opt_to other opts.
 stmt ::= RENAME_TABLE target opt_to other opts.

@@ -38,7 +38,7 @@ same convert convert products.price_dollars to price_cents integer using 'round(
 same convert_no_back convert orders.total to total_cents bigint using 'round(total * 100)'
 same add_fk add-fk orders.customer_id references customers.id on delete cascade
 same add_check add-check orders 'total >= 0' name orders_total_check
-same set_not_null set-not-null orders.total
+same set_not_null set-not-null orders.total lock-timeout 500
 same drop_column drop-column users.nickname
 same backfill backfill orders.status using 'upper(status)' where "status = 'open'" batch-size 7
 

@@ -64,6 +64,7 @@ struct mm_change {
 	size_t sub_index, sub_count;
 	const struct mm_convert *convert;  /* MM_CH_CONVERT */
 	long batch_size;                   /* rows per backfill batch for this change (0: --batch-size) */
+	int lock_timeout_ms;               /* lock_timeout of this change's steps (0: --lock-timeout) */
 };
 
 struct mm_change_list {

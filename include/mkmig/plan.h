@@ -68,6 +68,7 @@ struct mm_step {
 	const char *down_warning;/* said in the down script and on stderr (e.g. data cannot return) */
 	struct mm_vec locks;     /* struct mm_lock_use * */
 	bool no_timeout;         /* long by design: no statement_timeout (VALIDATE, scans) */
+	int lock_timeout_ms;     /* this step's lock_timeout (0: --lock-timeout), from its change */
 	const struct mm_change *change;
 };
 

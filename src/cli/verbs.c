@@ -127,7 +127,8 @@ void cli_print_usage(FILE *out)
 	        "  -h, --help           show this help\n\n"
 	        "By default the script stops at the first checkpoint, where the application must be\n"
 	        "deployed; stderr says what was held back and the command that prints it. A word\n"
-	        "starting with '-' inside a statement goes after '--'.\n\n"
+	        "starting with '-' inside a statement goes after '--'. Every statement also takes\n"
+	        "lock-timeout MS: the lock_timeout of its own steps.\n\n"
 	        "exit status: 0 ok, 1 hazards found (check), 2 bad input or usage\n",
 	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT);
 }

@@ -19,7 +19,7 @@ static const struct {
 	{ "null", MM_SPEC_T_NULL }, { "default", MM_SPEC_T_DEFAULT }, { "where", MM_SPEC_T_WHERE },
 	{ "name", MM_SPEC_T_NAME }, { "unique", MM_SPEC_T_UNIQUE }, { "references", MM_SPEC_T_REFERENCES },
 	{ "on", MM_SPEC_T_ON }, { "delete", MM_SPEC_T_DELETE }, { "update", MM_SPEC_T_UPDATE },
-	{ "batch-size", MM_SPEC_T_BATCH_SIZE },
+	{ "batch-size", MM_SPEC_T_BATCH_SIZE }, { "lock-timeout", MM_SPEC_T_LOCK_TIMEOUT },
 	{ "rename", MM_SPEC_T_RENAME }, { "rename-table", MM_SPEC_T_RENAME_TABLE },
 	{ "add-column", MM_SPEC_T_ADD_COLUMN }, { "drop-column", MM_SPEC_T_DROP_COLUMN },
 	{ "drop-table", MM_SPEC_T_DROP_TABLE }, { "add-index", MM_SPEC_T_ADD_INDEX },

@@ -142,7 +142,8 @@ static const unsigned verb_opts[MM_SV__COUNT] = {
 static int check_opts(struct gen *g)
 {
 	const struct mm_spec_stmt *st = g->st;
-	unsigned bad = st->opts & ~verb_opts[st->verb];
+	/* lock-timeout applies to every statement: each takes its short locks under it. */
+	unsigned bad = st->opts & ~(verb_opts[st->verb] | MM_SO_LOCK_TIMEOUT);
 	if (!bad)
 		return 0;
 	int bit = __builtin_ctz(bad);
@@ -535,6 +536,13 @@ int mm_spec_lower(struct mm_ctx *ctx, struct mm_spec *spec, struct mm_source *sr
 		if (batch < 1 || batch > 100000000 || strchr(st->batch.val, '.'))
 			return mm_error(ctx, src, st->batch.off, st->batch.len, "batch-size: expected a whole number from 1 to 100000000");
 	}
+	long lock_timeout = 0;
+	if (has(&g, MM_SO_LOCK_TIMEOUT)) {
+		lock_timeout = strtol(st->lock_timeout.val, NULL, 10);
+		if (lock_timeout < 1 || lock_timeout > 2147483647L || strchr(st->lock_timeout.val, '.'))
+			return mm_error(ctx, src, st->lock_timeout.off, st->lock_timeout.len,
+			                "lock-timeout: expected milliseconds, a whole number from 1");
+	}
 	size_t first = out->items.len;
 	if (st->verb == MM_SV_CONVERT) {
 		if (convert_change(&g, spec, stmts.items.items[0], out) != 0)
@@ -554,6 +562,9 @@ int mm_spec_lower(struct mm_ctx *ctx, struct mm_spec *spec, struct mm_source *sr
 		}
 	}
 	for (size_t i = first; i < out->items.len; i++)
+	{
 		((struct mm_change *)out->items.items[i])->batch_size = batch;
+		((struct mm_change *)out->items.items[i])->lock_timeout_ms = (int)lock_timeout;
+	}
 	return 0;
 }

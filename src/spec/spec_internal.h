@@ -33,7 +33,7 @@ enum mm_spec_verb {
 enum mm_spec_opt {
 	MM_SO_NOT_NULL = 1 << 0, MM_SO_NULL = 1 << 1, MM_SO_DEFAULT = 1 << 2, MM_SO_BACKFILL = 1 << 3,
 	MM_SO_USING = 1 << 4, MM_SO_BACK = 1 << 5, MM_SO_WHERE = 1 << 6, MM_SO_NAME = 1 << 7, MM_SO_UNIQUE = 1 << 8,
-	MM_SO_ON_DELETE = 1 << 9, MM_SO_ON_UPDATE = 1 << 10, MM_SO_BATCH_SIZE = 1 << 11,
+	MM_SO_ON_DELETE = 1 << 9, MM_SO_ON_UPDATE = 1 << 10, MM_SO_BATCH_SIZE = 1 << 11, MM_SO_LOCK_TIMEOUT = 1 << 12,
 };
 
 /* One parsed statement, as the grammar's actions fill it. */
@@ -48,8 +48,8 @@ struct mm_spec_stmt {
 	struct mm_vec elems;            /* struct mm_spec_tok *: index elements, extra columns */
 	struct mm_vec ref_cols;         /* struct mm_spec_tok *: referenced columns after the first */
 	unsigned opts;                  /* enum mm_spec_opt seen */
-	struct mm_spec_tok opt_tok[12]; /* the keyword of each option, by bit index (positions) */
-	struct mm_spec_tok def, backfill, using_, back, where, name, batch;
+	struct mm_spec_tok opt_tok[13]; /* the keyword of each option, by bit index (positions) */
+	struct mm_spec_tok def, backfill, using_, back, where, name, batch, lock_timeout;
 	struct mm_spec_tok on_delete_first, on_delete_last, on_update_first, on_update_last;
 };
 

@@ -120,6 +120,7 @@ static void test_lowering_errors(void **state)
 	expect_error("convert p.a to b int;", 1, 21, 1, "convert: expected 'using'", NULL);
 	expect_error("backfill t.c where 'c > 1';", 1, 27, 1, "backfill: expected 'using'", NULL);
 	expect_error("add-column t.c int batch-size 0;", 1, 31, 1, "batch-size: expected a whole number", NULL);
+	expect_error("rename t.a b lock-timeout 1.5;", 1, 27, 3, "lock-timeout: expected milliseconds", NULL);
 }
 
 static void test_embedded_sql_errors(void **state)
@@ -193,6 +194,9 @@ static void test_lowering(void **state)
 	assert_string_equal(cv->convert->new_col, "e");
 	assert_non_null(cv->convert->back);
 	assert_int_equal(((const struct mm_change *)l.items.items[4])->batch_size, 10);
+	l = parse(ctx, "set-not-null t.c lock-timeout 500;", &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(((const struct mm_change *)l.items.items[0])->lock_timeout_ms, 500);
 }
 
 static void test_names_fold_and_quote(void **state)
