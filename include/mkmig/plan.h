@@ -130,6 +130,9 @@ enum mm_phase_sel {
 enum mm_phase mm_plan_first_checkpoint(const struct mm_plan *plan);
 /* The first checkpoint (NULL when none). */
 const struct mm_checkpoint *mm_plan_checkpoint_first(const struct mm_plan *plan);
+/* What must be deployed at the checkpoint before phase ph: every change's message there, in
+ * input order, distinct ones joined by "; " (NULL when none). */
+const char *mm_plan_checkpoint_message(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase ph);
 bool mm_plan_selects(const struct mm_plan *plan, const struct mm_step *s, enum mm_phase_sel sel);
 /* How many steps a selection holds. */
 size_t mm_plan_count(const struct mm_plan *plan, enum mm_phase_sel sel);

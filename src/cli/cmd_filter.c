@@ -120,7 +120,8 @@ static void note_selection(struct mm_ctx *ctx, const struct cli_args *args, cons
 	size_t held = mm_plan_count(plan, MM_SEL_CONTRACT);
 	if (sel == MM_SEL_UNTIL_CHECKPOINT && cp && held)
 		mm_note(ctx, NULL, 0, 0, "%s%s contract phase (%zu step%s) is held back: first %s; then print it with:\n  %s",
-		        args->down ? "--down: the undo of the" : "", args->down ? "" : "the", held, held == 1 ? "" : "s", cp->message, rest_command(ctx, args));
+		        args->down ? "--down: the undo of the" : "", args->down ? "" : "the", held, held == 1 ? "" : "s",
+		        mm_plan_checkpoint_message(ctx, plan, cp->before), rest_command(ctx, args));
 	else if (sel == MM_SEL_CONTRACT && !held)
 		mm_note(ctx, NULL, 0, 0, "nothing follows a checkpoint: the script without --phase contract is the whole change");
 }

@@ -19,16 +19,6 @@ static void emit_lock_comment(const struct mm_step *s, struct mm_buf *out)
 	}
 }
 
-static const struct mm_checkpoint *checkpoint_before(const struct mm_plan *plan, enum mm_phase ph)
-{
-	for (size_t i = 0; i < plan->checkpoints.len; i++) {
-		const struct mm_checkpoint *c = mm_vec_at(&plan->checkpoints, i);
-		if (c->before == ph)
-			return c;
-	}
-	return NULL;
-}
-
 static void banner(struct mm_buf *out, const char *what, const char *message)
 {
 	mm_buf_adds(out, "\n-- ==========================================================================\n");
@@ -60,11 +50,11 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phas
 		if (!mm_plan_selects(plan, s, sel))
 			continue;
 		if ((int)s->phase != phase) {
-			const struct mm_checkpoint *c = checkpoint_before(plan, s->phase);
-			if (c && sel == MM_SEL_ALL)
-				banner(out, mm_sprintf(&ctx->arena, "CHECKPOINT: stop here until this is deployed"), c->message);
-			else if (c && phase < 0)
-				banner(out, "run this only once this is deployed", c->message);
+			const char *msg = mm_plan_checkpoint_message(ctx, plan, s->phase);
+			if (msg && sel == MM_SEL_ALL)
+				banner(out, mm_sprintf(&ctx->arena, "CHECKPOINT: stop here until this is deployed"), msg);
+			else if (msg && phase < 0)
+				banner(out, "run this only once this is deployed", msg);
 			phase = (int)s->phase;
 			banner(out, mm_sprintf(&ctx->arena, "phase: %s", mm_phase_name(s->phase)), NULL);
 		}
@@ -77,7 +67,8 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phas
 	const struct mm_checkpoint *c = mm_plan_checkpoint_first(plan);
 	if (sel == MM_SEL_UNTIL_CHECKPOINT && c && mm_plan_count(plan, MM_SEL_CONTRACT))
 		banner(out, "CHECKPOINT: the script stops here; the contract phase is held back",
-		       mm_sprintf(&ctx->arena, "%s, then print the rest with --phase contract", c->message));
+		       mm_sprintf(&ctx->arena, "%s; then print the rest with --phase contract",
+		                  mm_plan_checkpoint_message(ctx, plan, c->before)));
 }
 
 static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase_sel sel, struct mm_buf *out)
@@ -147,9 +138,9 @@ void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm
 	for (size_t i = 0; i < plan->steps.len; i++) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, i);
 		if ((int)s->phase != phase) {
-			const struct mm_checkpoint *c = checkpoint_before(plan, s->phase);
-			if (c)
-				mm_buf_addf(out, "\ncheckpoint: %s\n", c->message);
+			const char *msg = mm_plan_checkpoint_message(ctx, plan, s->phase);
+			if (msg)
+				mm_buf_addf(out, "\ncheckpoint: %s\n", msg);
 			phase = (int)s->phase;
 			mm_buf_addf(out, "\nphase %s\n", mm_phase_name(s->phase));
 		}

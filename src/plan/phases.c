@@ -29,6 +29,24 @@ enum mm_phase mm_plan_first_checkpoint(const struct mm_plan *plan)
 	return c ? c->before : MM_PHASE__COUNT;
 }
 
+const char *mm_plan_checkpoint_message(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase ph)
+{
+	struct mm_buf b = MM_BUF_INIT;
+	for (size_t i = 0; i < plan->checkpoints.len; i++) {
+		const struct mm_checkpoint *c = mm_vec_at(&plan->checkpoints, i);
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const struct mm_checkpoint *o = mm_vec_at(&plan->checkpoints, k);
+			seen = o->before == ph && strcmp(o->message, c->message) == 0;
+		}
+		if (c->before == ph && !seen)
+			mm_buf_addf(&b, "%s%s", b.len ? "; " : "", c->message);
+	}
+	const char *s = b.len ? mm_buf_arena(&b, &ctx->arena) : NULL;
+	mm_buf_release(&b);
+	return s;
+}
+
 bool mm_plan_selects(const struct mm_plan *plan, const struct mm_step *s, enum mm_phase_sel sel)
 {
 	bool before = s->phase < mm_plan_first_checkpoint(plan);
