@@ -233,11 +233,12 @@ int mm_layout_write_plan(struct mm_ctx *ctx, const struct mm_layout *l, const ch
 	/* The steps of later phases wait in the manifest. */
 	if (now < total) {
 		struct mm_manifest_pending *p = mm_alloc(a, sizeof(*p));
-		/* Named after its first step ("rename_users_user_name_to_username"), unique in the dir. */
-		p->change = steps[now].desc;
+		/* Named after its last step, the change itself ("rename_users_user_name_to_username";
+		 * the first may be the contract's guard), unique in the dir. */
+		p->change = steps[total - 1].desc;
 		for (size_t k = 0; k < m.pending.len; k++)
 			if (mm_streq(((struct mm_manifest_pending *)mm_vec_at(&m.pending, k))->change, p->change))
-				p->change = mm_sprintf(a, "%s_%zu", steps[now].desc, m.pending.len + 1);
+				p->change = mm_sprintf(a, "%s_%zu", steps[total - 1].desc, m.pending.len + 1);
 		p->waits = waits;
 		p->first_number = now + 1;
 		p->total = total;

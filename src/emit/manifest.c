@@ -12,6 +12,7 @@
  *   waits <what the application must have deployed>
  *   step <phase> <unit> <down unit> <plpgsql> <down plpgsql> <no timeout>
  *   title/why/warning/down-warning <text>     lock <mode> <work> <table>     up/down <sql>
+ *   lock-timeout <ms>                    (a spec statement's own lock_timeout)
  *   end
  */
 #include "mkmig/layout.h"
@@ -83,6 +84,8 @@ void mm_manifest_format(struct mm_ctx *ctx, const struct mm_manifest *m, struct 
 			mm_buf_addf(out, "step\t%d\t%d\t%d\t%d\t%d\t%d\n", (int)s->phase, (int)s->unit, (int)s->down_unit,
 			            s->plpgsql, s->down_plpgsql, s->no_timeout);
 			field(out, "title", s->title);
+			if (s->lock_timeout_ms)
+				mm_buf_addf(out, "lock-timeout\t%d\n", s->lock_timeout_ms);
 			field(out, "why", s->why);
 			field(out, "warning", s->warning);
 			field(out, "down-warning", s->down_warning);
@@ -197,6 +200,8 @@ int mm_manifest_read(struct mm_ctx *ctx, const char *dir, struct mm_manifest *m)
 			mm_vec_push(a, &p->steps, s);
 		} else if (s && k == 2 && !strcmp(key, "title"))
 			s->title = f[1];
+		else if (s && k == 2 && !strcmp(key, "lock-timeout"))
+			s->lock_timeout_ms = atoi(f[1]);
 		else if (s && k == 2 && !strcmp(key, "why"))
 			s->why = f[1];
 		else if (s && k == 2 && !strcmp(key, "warning"))

@@ -190,6 +190,7 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
                              const struct mm_sql_style *st, struct mm_buf *out)
 {
 	const struct mm_options *o = &ctx->opt;
+	const int lock_timeout_ms = s->lock_timeout_ms ? s->lock_timeout_ms : o->lock_timeout_ms; /* a spec statement's own */
 	const struct mm_vec *stmts = dir == MM_UP ? &s->up : &s->down;
 	enum mm_unit unit = dir == MM_UP ? s->unit : s->down_unit;
 	bool plpgsql = dir == MM_UP ? s->plpgsql : s->down_plpgsql;
@@ -198,7 +199,7 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
 	case MM_UNIT_BATCH:
 		/* Each batch waits for row locks at most lock_timeout and retries; the whole DO runs as
 		 * long as the table needs, so no statement_timeout. */
-		nontx_settings(st, mm_sprintf(&ctx->arena, "'%dms'", o->lock_timeout_ms), out);
+		nontx_settings(st, mm_sprintf(&ctx->arena, "'%dms'", lock_timeout_ms), out);
 		emit_statements(stmts, st, out);
 		nontx_reset(st, out);
 		return;
@@ -217,7 +218,7 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
 	case MM_UNIT__COUNT:
 		MM_BUG("bad unit");
 	}
-	long per_try = (long)o->lock_timeout_ms + (long)BACKOFF_CAP_S * 1500;
+	long per_try = (long)lock_timeout_ms + (long)BACKOFF_CAP_S * 1500;
 	long budget = s->no_timeout ? 0 : o->statement_timeout_ms + (retry ? per_try * o->lock_retries : 0);
 	/* In a psql script each statement is its own transaction, so the settings are the
 	 * session's; inside a transaction SET LOCAL ends with it. */
@@ -225,7 +226,7 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
 	bool wrap = st->tx == MM_TXW_FILE || (st->tx == MM_TXW_SESSION && !retry && !plpgsql && stmts->len > 1);
 	if (wrap && st->tx == MM_TXW_FILE)
 		mm_buf_adds(out, "BEGIN;\n");
-	mm_buf_addf(out, "%s lock_timeout = '%dms';\n", set, o->lock_timeout_ms);
+	mm_buf_addf(out, "%s lock_timeout = '%dms';\n", set, lock_timeout_ms);
 	if (budget)
 		mm_buf_addf(out, "%s statement_timeout = '%ldms';\n", set, budget);
 	else
