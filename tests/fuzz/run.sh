@@ -58,15 +58,17 @@ case $cmd in
     fi
     log=$bdir/fuzz-$target.log
     rc=0
+    t0=$(date +%s)
     "$bin" -max_total_time="$seconds" -max_len=16384 -timeout=20 -print_final_stats=1 \
       -artifact_prefix="$arts/" "$@" "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
+    elapsed=$(($(date +%s) - t0))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
     speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
     last=$(grep -E '#[0-9]+.*cov:' "$log" | tail -n1 || true)
     cov=$(grep -o 'cov: [0-9]*' <<<"$last" || true)
     ft=$(grep -o 'ft: [0-9]*' <<<"$last" || true)
     corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' <<<"$last" || true)
-    echo "fuzz $target: ${seconds}s, ${execs:-?} runs, ${speed:-?} exec/s, ${cov:-cov: ?} edges, ${ft:-ft: ?}, ${corp:-corp: ?} (${#regress[@]} regression inputs)"
+    echo "fuzz $target: ${elapsed}s, ${execs:-?} runs, ${speed:-?} exec/s, ${cov:-cov: ?} edges, ${ft:-ft: ?}, ${corp:-corp: ?} (${#regress[@]} regression inputs)"
     if [[ $rc -ne 0 ]]; then
       tail -n 80 "$log" >&2
       echo "fuzz $target: crash; input saved in $arts/ (add it to tests/fuzz/regress/$target/)" >&2
