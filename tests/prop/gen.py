@@ -60,6 +60,7 @@ class Col:
         self.notnull = False
         self.indexed = False   # in an index, constraint or key: not dropped, not retyped
         self.added = False     # added by this input
+        self.touched = False   # changed by an earlier change of this input
 
 
 class Table:
@@ -258,7 +259,7 @@ class Gen:
         if not cands:
             return False
         t, c = self.r.choice(cands)
-        c.notnull = t.touched = True
+        c.notnull = c.touched = t.touched = True
         self.add("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;" % (ident(t.name), ident(c.name)))
         return True
 
@@ -296,8 +297,10 @@ class Gen:
 
     def ch_rename_column(self):
         # known: an added column renamed in place, rerun (tests/prop/cases/rename_added_column)
+        # known: a column changed earlier in the input, renamed, rerun
+        # (tests/prop/cases/rename_column_after_set_not_null)
         cands = [(t, c) for t in self.plain_tables() for c in self.free_cols(t)
-                 if not (self.avoid_known and c.added)]
+                 if not (self.avoid_known and (c.added or c.touched))]
         if not cands:
             return False
         t, c = self.r.choice(cands)
