@@ -176,6 +176,8 @@ class Gen:
                 self.schema.append("CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (%s) TO (%s);"
                                    % (ident(p), ident(t.name), lo, hi))
         rows = self.r.choice([0, 5, 50, 300])
+        # what the old application writes (concurrent.sh): the start names and row expressions
+        t.start = (t.name, [c.name for c in t.cols], list(exprs), list(t.pk), rows)
         if rows:
             self.schema.append("INSERT INTO %s (%s)\nSELECT %s FROM generate_series(1, %d) g;"
                                % (ident(t.name), ", ".join(ident(c.name) for c in t.cols),
@@ -385,6 +387,50 @@ class Gen:
                 continue
 
 
+PROBE = "mkmig_probe.log"
+
+
+def key_select(start):
+    """The primary key columns of row g of a start table, as expressions of g."""
+    name, cols, exprs, pk, _ = start
+    return ", ".join(exprs[cols.index(k)] for k in pk)
+
+
+def workload(g):
+    """A pgbench script of the old application (start names only): each transaction inserts one
+    new row (its id logged in mkmig_probe.log in the same transaction) and rewrites an existing
+    row's first column with its own value (so the sync triggers fire); tables in turn."""
+    out = ["-- pgbench script: the old application writing during the migration (gen.py)",
+           "\\set id random(1000000, 9999999)"]
+    for t in g.all_tables:
+        name, cols, exprs, pk, rows = t.start
+        q = ident(name)
+        out.append("\\set u random(1, %d)" % max(rows, 1))
+        out.append("BEGIN;")
+        out.append("INSERT INTO %s (%s) SELECT %s FROM (SELECT :id::bigint AS g) s ON CONFLICT DO NOTHING;"
+                   % (q, ", ".join(ident(c) for c in cols), ", ".join(exprs)))
+        out.append("INSERT INTO %s VALUES ('%s', :id) ON CONFLICT DO NOTHING;" % (PROBE, name.replace("'", "''")))
+        other = [c for c in cols if c not in pk]
+        if other and rows:
+            c = ident(other[0])
+            out.append("UPDATE %s SET %s = %s WHERE (%s) IN (SELECT %s FROM (SELECT :u::bigint AS g) s);"
+                       % (q, c, c, ", ".join(ident(k) for k in pk), key_select(t.start)))
+        out.append("COMMIT;")
+    return "\n".join(out) + "\n"
+
+
+def replay(g):
+    """The old application's logged inserts, applied to a start database (before the naive DDL):
+    the naive end state of the same writes."""
+    out = ["-- replay of the rows the old application inserted (mkmig_probe.log), gen.py"]
+    for t in g.all_tables:
+        name, cols, exprs, pk, rows = t.start
+        out.append("INSERT INTO %s (%s) SELECT %s FROM (SELECT id AS g FROM %s WHERE tbl = '%s') s "
+                   "ON CONFLICT DO NOTHING;" % (ident(name), ", ".join(ident(c) for c in cols), ", ".join(exprs),
+                                                PROBE, name.replace("'", "''")))
+    return "\n".join(out) + "\n"
+
+
 def main(argv):
     args = argv[1:]
     all_phases = "--all-phases" in args
@@ -401,6 +447,7 @@ def main(argv):
     seed, out = int(args[0]), args[1]
     g = Gen(seed, avoid_known)
     g.make_schema()
+    g.all_tables = list(g.tables)
     g.make_changes(nchanges or g.r.randint(1, 6))
     import os
     os.makedirs(out, exist_ok=True)
@@ -422,6 +469,8 @@ def main(argv):
         write("down-data-differs", "a DROP discards data; the down script restores the structure only\n")
     if g.enum_added:
         g.down_ignore.append("^enum ")
+    write("workload.sql", workload(g))
+    write("replay.sql", replay(g))
     if g.down_ignore:
         write("down-ignore", "# what a down script cannot restore, and says so (enum values, NOT NULL of a\n"
               "# dropped column)\n" + "".join(r + "\n" for r in g.down_ignore))

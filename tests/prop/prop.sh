@@ -140,7 +140,8 @@ while [[ $i -lt $count ]]; do
   nch=$(grep -c . "$dir/input.sql" || true)
   if [[ $ok -eq 1 ]]; then
     passed=$((passed + 1))
-    echo "ok   seed $s ($nch changes)"
+    extra=$(grep -h -o -E '^(  interrupt: stopped after step [0-9]+ of [0-9]+|concurrent: (ok: [0-9]+ rows|skipped))' "$log" | sed -e 's/^ *//' -e 's/concurrent: ok: /load: /' | paste -sd ';' - || true)
+    echo "ok   seed $s ($nch changes${extra:+; $extra})"
     drop_case_dbs "$name"
     rm -rf "$proof" "$dir" "$log"
   else
