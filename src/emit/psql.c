@@ -10,6 +10,20 @@
 
 #include <string.h>
 
+/* "-- PREFIX TEXT\n" with every line of TEXT a comment: a warning may quote a literal of the
+ * input, and a literal may hold a newline (ADD VALUE 'a<newline>b'). */
+static void comment(struct mm_buf *out, const char *prefix, const char *text)
+{
+	mm_buf_addf(out, "-- %s", prefix);
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			mm_buf_adds(out, "\n--   ");
+		else if (*p != '\r')
+			mm_buf_addch(out, *p);
+	}
+	mm_buf_addch(out, '\n');
+}
+
 static void emit_lock_comment(const struct mm_step *s, struct mm_buf *out)
 {
 	for (size_t i = 0; i < s->locks.len; i++) {
@@ -34,7 +48,7 @@ static void banner(struct mm_buf *out, const char *what, const char *message)
 	mm_buf_adds(out, "\n-- ==========================================================================\n");
 	mm_buf_addf(out, "-- %s\n", what);
 	if (message)
-		mm_buf_addf(out, "-- %s\n", message);
+		comment(out, "", message);
 	mm_buf_adds(out, "-- ==========================================================================\n");
 }
 
@@ -63,7 +77,7 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_bu
 		mm_buf_addf(out, "\n-- step %zu (%s): %s\n", i + 1, mm_unit_name(s->unit), s->title);
 		emit_lock_comment(s, out);
 		if (s->warning)
-			mm_buf_addf(out, "-- WARNING: %s\n", s->warning);
+			comment(out, "WARNING: ", s->warning);
 		mm_emit_step_sql(ctx, s, MM_UP, out);
 	}
 }
@@ -81,7 +95,7 @@ static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_
 		}
 		mm_buf_addf(out, "\n-- undo step %zu: %s\n", k + 1, s->title);
 		if (s->down_warning)
-			mm_buf_addf(out, "-- WARNING: %s\n", s->down_warning);
+			comment(out, "WARNING: ", s->down_warning);
 		if (s->down.len)
 			mm_emit_step_sql(ctx, s, MM_DOWN, out);
 	}
