@@ -25,9 +25,10 @@ shift 3
 case $cmd in
   build)
     command -v clang >/dev/null || { echo "run.sh: clang is missing: install the Debian package clang" >&2; exit 1; }
+    mkdir -p "$bdir"
     cmake -S "$src" -B "$bdir" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-      -DMKMIG_FUZZ=ON -DBUILD_TESTING=OFF >"$bdir.configure.log" 2>&1 ||
-      { cat "$bdir.configure.log" >&2; exit 1; }
+      -DMKMIG_FUZZ=ON -DBUILD_TESTING=OFF >"$bdir/configure.log" 2>&1 ||
+      { cat "$bdir/configure.log" >&2; exit 1; }
     targets=()
     for f in "$here"/fuzz_*.c; do
       t=$(basename "$f" .c)
