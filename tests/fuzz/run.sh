@@ -60,7 +60,7 @@ case $cmd in
     log=$bdir/fuzz-$target.log
     rc=0
     t0=$(date +%s)
-    "$bin" -max_total_time="$seconds" -max_len=16384 -timeout=20 -print_final_stats=1 \
+    "$bin" -max_total_time="$seconds" -max_len=16384 -timeout=20 -print_final_stats=1 -dict="$here/mkmig.dict" \
       -artifact_prefix="$arts/" "$@" "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
     elapsed=$(($(date +%s) - t0))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
