@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A random schema and a random sequence of supported naive changes, from one seed.
 
-    gen.py SEED OUT_DIR [--all-phases] [--avoid-known] [--changes N]
+    gen.py SEED OUT_DIR [--all-phases] [--avoid-known] [--more] [--changes N]
 
 Writes OUT_DIR as a rewrite fixture (fixtures/rewrite/<case>/ shape, see tests/pg/rewrite_proof.sh):
 schema.sql (types, tables with int/bigint/uuid/composite keys, quoted names, a range-partitioned
@@ -9,6 +9,8 @@ table, enums, indexes, rows), input.sql (the naive DDL), args (--all-phases when
 down-data-differs / down-ignore when a change cannot be undone exactly, and seed (how to
 regenerate it). The same seed always gives the same bytes (random.Random(seed), no clock).
 
+--more adds unique constraints, integer -> text, SET DEFAULT / DROP NOT NULL and two-subcommand
+ALTER TABLEs to the mix (a separate switch, so that the seeds without it keep their cases).
 --avoid-known leaves out the combinations of changes with a known, recorded failure (each named
 where it is left out, with its case in tests/prop/cases/), so that a long run finds new ones.
 
@@ -78,8 +80,9 @@ class Table:
 
 
 class Gen:
-    def __init__(self, seed, avoid_known=False):
+    def __init__(self, seed, avoid_known=False, more=False):
         self.avoid_known = avoid_known
+        self.more = more         # the kinds of change added later (--more): other seeds, same draws
         self.r = random.Random(seed)
         self.seed = seed
         self.tables = []
@@ -284,6 +287,56 @@ class Gen:
                  % (ident(child.name), ident(self.objname("fk")), ident(name), ident(p.name), ident(p.pk[0])))
         return True
 
+    def ch_add_unique(self):
+        cands = [(t, c) for t in self.plain_tables() for c in t.cols if c.unique]
+        if not cands:
+            return False
+        t, c = self.r.choice(cands)
+        c.indexed = t.touched = True
+        self.add("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE (%s);" % (ident(t.name), ident(self.objname("uq")), ident(c.name)))
+        return True
+
+    def ch_retype_text(self):
+        """integer -> text: a type change PostgreSQL does by rewriting the table."""
+        cands = [(t, c) for t in self.plain_tables() for c in self.free_cols(t) if c.typ in ("integer", "bigint")]
+        if not cands:
+            return False
+        t, c = self.r.choice(cands)
+        t.touched = c.indexed = True
+        self.add("ALTER TABLE %s ALTER COLUMN %s TYPE text;" % (ident(t.name), ident(c.name)))
+        c.typ = "text"
+        return True
+
+    def ch_default_or_nullable(self):
+        cands = [(t, c) for t in self.plain_tables() for c in t.cols if c.name not in t.pk and c.typ in CONST_DEFAULT]
+        if not cands:
+            return False
+        t, c = self.r.choice(cands)
+        t.touched = c.touched = True
+        if c.notnull and self.r.random() < 0.5:
+            c.notnull = False
+            self.add("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;" % (ident(t.name), ident(c.name)))
+        else:
+            self.add("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;" % (ident(t.name), ident(c.name), CONST_DEFAULT[c.typ]))
+        return True
+
+    def ch_multi_add(self):
+        """One ALTER TABLE, two subcommands."""
+        t = self.r.choice(self.tables)
+        taken = {c.name for c in t.cols}
+        n1 = self.fresh(PLAIN_COLS, taken)
+        n2 = self.fresh(QUOTED_COLS, taken | {n1})
+        if n1 in taken or n2 in taken | {n1}:
+            return False
+        for n in (n1, n2):
+            c = Col(n, "integer", True)
+            c.added = True
+            t.cols.append(c)
+        t.touched = True
+        self.add("ALTER TABLE %s ADD COLUMN %s integer, ADD COLUMN %s integer DEFAULT 7;" % (ident(t.name), ident(n1), ident(n2)))
+        t.cols[-1].nulls = False
+        return True
+
     def ch_alter_type(self):
         cands = [(t, c) for t in self.plain_tables() for c in self.free_cols(t)
                  if c.typ in TYPES and TYPES[c.typ][2]]
@@ -382,6 +435,9 @@ class Gen:
                  (self.ch_foreign_key, 2), (self.ch_alter_type, 2), (self.ch_rename_column, 2),
                  (self.ch_rename_table, 1), (self.ch_drop_column, 1), (self.ch_enum_value, 1),
                  (self.ch_drop_table, 1)]
+        if self.more:
+            kinds += [(self.ch_add_unique, 1), (self.ch_retype_text, 1), (self.ch_default_or_nullable, 1),
+                      (self.ch_multi_add, 1)]
         fns = [f for f, w in kinds for _ in range(w)]
         tries = 0
         while len(self.changes) < n and tries < 100:
@@ -438,17 +494,18 @@ def main(argv):
     args = argv[1:]
     all_phases = "--all-phases" in args
     avoid_known = "--avoid-known" in args
-    args = [a for a in args if a not in ("--all-phases", "--avoid-known")]
+    more = "--more" in args
+    args = [a for a in args if a not in ("--all-phases", "--avoid-known", "--more")]
     nchanges = None
     if "--changes" in args:
         i = args.index("--changes")
         nchanges = int(args[i + 1])
         del args[i:i + 2]
     if len(args) != 2:
-        sys.stderr.write("usage: gen.py SEED OUT_DIR [--all-phases] [--avoid-known] [--changes N]\n")
+        sys.stderr.write("usage: gen.py SEED OUT_DIR [--all-phases] [--avoid-known] [--more] [--changes N]\n")
         return 2
     seed, out = int(args[0]), args[1]
-    g = Gen(seed, avoid_known)
+    g = Gen(seed, avoid_known, more)
     g.make_schema()
     g.all_tables = list(g.tables)
     g.make_changes(nchanges or g.r.randint(1, 6))
@@ -460,8 +517,9 @@ def main(argv):
             f.write(text)
     write("schema.sql", "\n".join(g.schema) + "\n")
     write("input.sql", "\n".join(g.changes) + "\n")
-    write("seed", "tests/prop/gen.py %d DIR%s%s%s\n" % (seed, " --all-phases" if all_phases else "",
+    write("seed", "tests/prop/gen.py %d DIR%s%s%s%s\n" % (seed, " --all-phases" if all_phases else "",
                                                     " --avoid-known" if avoid_known else "",
+                                                    " --more" if more else "",
                                                     " --changes %d" % nchanges if nchanges else ""))
     for name in ("args", "down-data-differs", "down-ignore"):
         if os.path.exists(os.path.join(out, name)):

@@ -11,7 +11,7 @@
 #      (concurrent.sh): no write is lost or rejected.
 #
 #   prop.sh MKMIG --cluster DIR --work DIR [--seed S] [--count N | --minutes M] [--changes N]
-#           [--concurrent] [--avoid-known]
+#           [--concurrent] [--avoid-known] [--more]
 #
 #   --seed S      the first seed (default 1); case i uses seed S+i, so a failure is replayed with
 #                 --seed <its seed> --count 1
@@ -19,6 +19,7 @@
 #   --changes N   changes per case (default: 1-6, from the seed)
 #   --avoid-known leave out the change combinations with a known failure (gen.py --avoid-known;
 #                 each has its case in tests/prop/cases/), so a run finds new failures
+#   --more        more kinds of change (gen.py --more)
 #
 # Every failing case is kept as WORK/failures/case-<seed>/ — a fixtures/rewrite/<case>/
 # directory as it stands (copy it there to keep it as a regression fixture) — with its proof
@@ -31,13 +32,13 @@ pgdir=$(cd "$here/../pg" && pwd)
 . "$pgdir/lib.sh"
 
 usage() {
-  echo "usage: prop.sh MKMIG --cluster DIR --work DIR [--seed S] [--count N | --minutes M] [--changes N] [--concurrent] [--avoid-known]" >&2
+  echo "usage: prop.sh MKMIG --cluster DIR --work DIR [--seed S] [--count N | --minutes M] [--changes N] [--concurrent] [--avoid-known] [--more]" >&2
   exit 2
 }
 [[ $# -ge 1 ]] || usage
 mkmig=$1
 shift
-cluster="" work="" seed=1 count=10 minutes="" changes="" concurrent=0 avoid_known=0
+cluster="" work="" seed=1 count=10 minutes="" changes="" concurrent=0 avoid_known=0 gen_more=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --cluster) cluster=$2; shift 2 ;;
@@ -48,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --changes) changes=$2; shift 2 ;;
     --concurrent) concurrent=1; shift ;;
     --avoid-known) avoid_known=1; shift ;;
+    --more) gen_more=1; shift ;;
     *) usage ;;
   esac
 done
@@ -65,6 +67,7 @@ if "$mkmig" --help 2>&1 | grep -q -- '--all-phases'; then
 fi
 if [[ -n $changes ]]; then gen_args+=(--changes "$changes"); fi
 if [[ $avoid_known -eq 1 ]]; then gen_args+=(--avoid-known); fi
+if [[ $gen_more -eq 1 ]]; then gen_args+=(--more); fi
 
 deadline=""
 if [[ -n $minutes ]]; then
