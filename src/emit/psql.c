@@ -26,11 +26,16 @@ static void comment(struct mm_buf *out, const char *prefix, const char *text)
 
 static void emit_lock_comment(const struct mm_step *s, struct mm_buf *out)
 {
+	struct mm_buf line = MM_BUF_INIT;
 	for (size_t i = 0; i < s->locks.len; i++) {
 		const struct mm_lock_use *l = mm_vec_at(&s->locks, i);
-		mm_buf_addf(out, "--   lock: %s on %s (%s), %s\n", mm_lock_name(l->mode), l->table,
-		            mm_lock_blocks(l->mode), mm_work_name(l->work));
+		mm_buf_reset(&line);
+		/* the table name is quoted SQL, and a quoted name may hold a newline */
+		mm_buf_addf(&line, "%s on %s (%s), %s", mm_lock_name(l->mode), l->table, mm_lock_blocks(l->mode),
+		            mm_work_name(l->work));
+		comment(out, "  lock: ", line.buf);
 	}
+	mm_buf_release(&line);
 }
 
 static const struct mm_checkpoint *checkpoint_before(const struct mm_plan *plan, enum mm_phase ph)
