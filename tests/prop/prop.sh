@@ -62,7 +62,8 @@ work=$(cd "$work" && pwd)
 # All phases in one script: ask for it explicitly once mkmig stops at the first checkpoint by
 # default (--all-phases); older builds print every phase anyway.
 gen_args=()
-if "$mkmig" --help 2>&1 | grep -q -- '--all-phases'; then
+help=$("$mkmig" --help 2>&1 || true)
+if grep -q -- '--all-phases' <<<"$help"; then
   gen_args+=(--all-phases)
 fi
 if [[ -n $changes ]]; then gen_args+=(--changes "$changes"); fi
