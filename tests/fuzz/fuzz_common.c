@@ -7,6 +7,7 @@
 #include "mkmig/emit.h"
 #include "mkmig/model.h"
 #include "mkmig/plan.h"
+#include "mkmig/spec.h"
 #include "mkmig/sql.h"
 
 #include <errno.h>
@@ -82,7 +83,7 @@ void fz_result_release(struct fz_result *r)
 }
 
 static int compile_once(struct mm_ctx *ctx, const char *schema_path, const char *dir,
-                        const char *input_path, struct mm_plan *plan)
+                        const char *input_path, bool spec_input, struct mm_spec **spec, struct mm_plan *plan)
 {
 	struct mm_model *m = mm_model_new(ctx);
 	int rc = 0;
@@ -95,16 +96,30 @@ static int compile_once(struct mm_ctx *ctx, const char *schema_path, const char 
 	if (!input_path)
 		return 0;
 	struct mm_source *src = mm_sql_read(ctx, input_path);
-	struct mm_stmt_list stmts = { 0 };
-	if (!src || mm_sql_parse(ctx, src, &stmts) != 0)
+	if (!src)
 		return -1;
 	struct mm_change_list changes = { 0 };
-	mm_changes_from_stmts(ctx, &stmts, &changes);
+	if (spec_input) {
+		*spec = mm_spec_new(ctx);
+		if (mm_spec_parse(ctx, *spec, src, &changes) != 0)
+			return -1;
+	} else {
+		struct mm_stmt_list stmts = { 0 };
+		if (mm_sql_parse(ctx, src, &stmts) != 0)
+			return -1;
+		mm_changes_from_stmts(ctx, &stmts, &changes);
+	}
 	return mm_plan_build(ctx, m, &changes, plan);
 }
 
 void fz_compile(const char *schema_path, const char *dir, const char *input_path, int pg_version,
                 struct fz_result *out)
+{
+	fz_compile_spec(schema_path, dir, input_path, pg_version, false, out);
+}
+
+void fz_compile_spec(const char *schema_path, const char *dir, const char *input_path, int pg_version,
+                     bool spec_input, struct fz_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	mm_buf_init(&out->up);
@@ -116,13 +131,23 @@ void fz_compile(const char *schema_path, const char *dir, const char *input_path
 	if (pg_version)
 		ctx.opt.pg_version = pg_version;
 	struct mm_plan plan = { 0 };
-	out->failed = compile_once(&ctx, schema_path, dir, input_path, &plan) != 0 || ctx.diags.nerrors;
+	struct mm_spec *spec = NULL;
+	out->failed = compile_once(&ctx, schema_path, dir, input_path, spec_input, &spec, &plan) != 0 ||
+	              ctx.diags.nerrors;
 	if (!out->failed && input_path) {
 		mm_emit_psql(&ctx, &plan, MM_UP, &out->up);
 		mm_emit_psql(&ctx, &plan, MM_DOWN, &out->down);
+		/* the default output (up to the checkpoint) and --phase contract: appended to the scripts
+		 * checked, so each selection must parse as well */
+		mm_emit_psql_phases(&ctx, &plan, MM_UP, MM_SEL_UNTIL_CHECKPOINT, &out->up);
+		mm_emit_psql_phases(&ctx, &plan, MM_UP, MM_SEL_CONTRACT, &out->up);
+		mm_emit_psql_phases(&ctx, &plan, MM_DOWN, MM_SEL_UNTIL_CHECKPOINT, &out->down);
+		mm_emit_psql_phases(&ctx, &plan, MM_DOWN, MM_SEL_CONTRACT, &out->down);
 		mm_emit_plan_text(&ctx, &plan, &out->plan);
 		out->failed = ctx.diags.nerrors != 0;
 	}
+	if (spec)
+		mm_spec_remap_diags(&ctx, spec);
 	/* Rendering every diagnostic exercises the line/column and caret code on hostile text. */
 	for (size_t i = 0; i < ctx.diags.items.len; i++)
 		mm_diag_render(&out->diags, mm_vec_at(&ctx.diags.items, i), false);

@@ -30,6 +30,9 @@ void fz_result_release(struct fz_result *r);
  * filter's up and down scripts and the plan text, as cmd_filter/cmd_plan build them. */
 void fz_compile(const char *schema_path, const char *dir, const char *input_path, int pg_version,
                 struct fz_result *out);
+/* The same with INPUT read as a change spec (`mkmig apply FILE`) when spec_input. */
+void fz_compile_spec(const char *schema_path, const char *dir, const char *input_path, int pg_version,
+                     bool spec_input, struct fz_result *out);
 /* The design contracts a compilation must meet: an error has a message and produces no output;
  * a success yields scripts that re-parse with libpg_query; the same inputs give the same bytes.
  * Aborts (a libFuzzer crash) with the reason on stderr. */

@@ -5,6 +5,7 @@
 #
 #   filter   every fixture's schema.sql, a line "-- mkmig-fuzz: input", then its input.sql
 #   schema   every schema.sql and every migration file of fixtures/
+#   spec     every fixture's input.mkmig, with and without its schema.sql (filter's shape)
 #   dir      every migrations directory of fixtures/ (and the interrupt fixtures' schemas as a
 #            one-file Flyway directory), as "@@ NAME" records
 set -euo pipefail
@@ -15,6 +16,16 @@ seed() { n=$((n + 1)); cat >"$out/seed-$n"; }
 case $target in
   filter)
     for input in "$src"/fixtures/*/*/input.sql; do
+      d=$(dirname "$input")
+      if [[ -f $d/schema.sql ]]; then
+        { cat "$d/schema.sql"; printf '\n-- mkmig-fuzz: input\n'; cat "$input"; } | seed
+      fi
+      seed <"$input"
+    done
+    ;;
+  spec)
+    # every spec fixture (with its schema), and each CLI verb's example statements
+    for input in "$src"/fixtures/*/*/input.mkmig; do
       d=$(dirname "$input")
       if [[ -f $d/schema.sql ]]; then
         { cat "$d/schema.sql"; printf '\n-- mkmig-fuzz: input\n'; cat "$input"; } | seed
