@@ -81,6 +81,20 @@ case_undeparsable() {
   args=(--schema s.sql in.sql) rc=2
   msg="error: cannot reproduce a statement: PostgreSQL's deparser printed SQL that does not parse"
 }
+case_spec_syntax_error() {
+  schema
+  printf 'rename t.a;\n' >in.mkmig
+  args=(apply --schema s.sql in.mkmig) rc=2 msg="in.mkmig:1:11: error: rename: expected one of a name, '.', 'to', found ';'"
+}
+case_spec_unknown_statement() {
+  schema
+  printf 'renam t.a b;\n' >in.mkmig
+  args=(apply --schema s.sql in.mkmig) rc=2 msg="in.mkmig:1:1: error: unknown statement 'renam'"
+}
+case_verb_unknown_column() {
+  schema
+  args=(rename t.zz b --schema s.sql) rc=2 msg='<command line>:1:10: error: column "zz" of relation "t" does not exist'
+}
 case_missing_input() {
   args=(missing.sql) rc=2 msg="mkmig: error: cannot read 'missing.sql': No such file or directory"
 }
