@@ -62,8 +62,9 @@ work=$(cd "$work" && pwd)
 # All phases in one script: ask for it explicitly once mkmig stops at the first checkpoint by
 # default (--all-phases); older builds print every phase anyway.
 gen_args=()
+# (rewrite_proof.sh passes --all-phases itself since the default changed; then nothing to add)
 help=$("$mkmig" --help 2>&1 || true)
-if grep -q -- '--all-phases' <<<"$help"; then
+if grep -q -- '--all-phases' <<<"$help" && ! grep -q -- '"$mkmig" --all-phases' "$pgdir/rewrite_proof.sh"; then
   gen_args+=(--all-phases)
 fi
 if [[ -n $changes ]]; then gen_args+=(--changes "$changes"); fi
