@@ -63,9 +63,9 @@ case $cmd in
     "$bin" -max_total_time="$seconds" -max_len=16384 -timeout=20 -print_final_stats=1 -dict="$here/mkmig.dict" \
       -artifact_prefix="$arts/" "$@" "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
     elapsed=$(($(date +%s) - t0))
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-    speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-    last=$(grep -E '#[0-9]+.*cov:' "$log" | tail -n1 || true)
+    execs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+    speed=$(grep -a -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+    last=$(grep -a -E '#[0-9]+.*cov:' "$log" | tail -n1 || true)
     cov=$(grep -o 'cov: [0-9]*' <<<"$last" || true)
     ft=$(grep -o 'ft: [0-9]*' <<<"$last" || true)
     corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' <<<"$last" || true)
