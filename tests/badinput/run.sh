@@ -5,10 +5,11 @@
 #   run.sh MKMIG --list    the case names
 #
 # Every case runs mkmig in a fresh directory holding only the files the case made, and asserts
-#   - the exit status (2 for every bad input or usage),
-#   - the message on stderr (a fixed text, and for SQL errors the FILE:LINE:COL position),
-#   - that nothing was written: stdout is empty and the directory holds exactly the files the
-#     case made (no output, no temporary file left behind).
+#   - the exit status (2 for every bad input or usage; 1 for `mkmig verify` finding an edit),
+#   - the message on stderr (a fixed text, and for SQL errors the FILE:LINE:COL position; for
+#     verify, its report on stdout),
+#   - that nothing was written: stdout is empty (but verify's report) and the directory holds
+#     exactly the files the case made (no output, no temporary file left behind).
 set -euo pipefail
 
 usage() {
@@ -95,6 +96,45 @@ case_verb_unknown_column() {
   schema
   args=(rename t.zz b --schema s.sql) rc=2 msg='<command line>:1:10: error: column "zz" of relation "t" does not exist'
 }
+flyway_dir() { # DIR: a Flyway directory with one migration
+  mkdir -p "$1"
+  printf 'CREATE TABLE t (id int PRIMARY KEY, a text);\n' >"$1/V1__init.sql"
+  printf 'ALTER TABLE t ADD COLUMN b int;\n' >in.sql
+}
+case_out_missing_dir() {
+  printf 'ALTER TABLE t ADD COLUMN b int;\n' >in.sql
+  args=(--out missing in.sql) rc=2 msg='mkmig: error: --out missing: No such file or directory'
+}
+case_out_no_layout() {
+  mkdir empty
+  printf 'CREATE TABLE t (id int);\n' >in.sql
+  args=(--out empty in.sql) rc=2 msg='mkmig: error: --out empty: no migrations here to tell the layout from'
+}
+case_out_other_runner() {
+  flyway_dir db
+  args=(--out db --format golang-migrate in.sql) rc=2
+  msg='mkmig: error: --out db --format golang-migrate: the directory holds flyway migrations'
+}
+case_out_mixed_runners() {
+  flyway_dir db
+  printf 'CREATE TABLE u (id int);\n' >db/2_u.up.sql
+  printf 'DROP TABLE u;\n' >db/2_u.down.sql
+  args=(--out db in.sql) rc=2 msg="mkmig: error: 'db' mixes Flyway and golang-migrate migrations"
+}
+case_out_unwritable() {
+  # as root every directory is writable: the case runs mkmig as the postgres user then
+  flyway_dir db
+  chmod 755 db
+  args=(--out db in.sql) rc=2 msg='mkmig: error: db/V2__add_column_b_to_t.sql: Permission denied; nothing was written'
+  as_other=1
+}
+case_out_edited_migration() {
+  # mkmig verify: a file mkmig wrote was edited since; exit 1 (a finding, as check), nothing written
+  flyway_dir db
+  "$mkmig" --out db in.sql >/dev/null 2>&1
+  printf -- '-- edited\n' >>db/V2__add_column_b_to_t.sql
+  args=(verify db) rc=1 msg='db/V2__add_column_b_to_t.sql: edited since mkmig wrote it' out_ok=1
+}
 case_missing_input() {
   args=(missing.sql) rc=2 msg="mkmig: error: cannot read 'missing.sql': No such file or directory"
 }
@@ -167,7 +207,7 @@ declare -F "case_$case" >/dev/null || { echo "run.sh: no case $case" >&2; exit 2
 work=$(mktemp -d "${TMPDIR:-/tmp}/mkmig-badinput.XXXXXX")
 trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
-args=() rc=0 msg="" out="" as_other=0
+args=() rc=0 msg="" out="" as_other=0 out_ok=0
 "case_$case"
 before=$(find . -mindepth 1 | sort)
 
@@ -191,11 +231,14 @@ if [[ $status -ne $rc ]]; then
   echo "FAIL: exit status $status, expected $rc" >&2
   fail=1
 fi
+if [[ $out_ok -eq 1 ]]; then
+  cat "$work.stdout" >>"$work.stderr" # the findings are the verb's output: checked with the message
+fi
 if ! grep -q -F -- "$msg" "$work.stderr"; then
-  echo "FAIL: stderr lacks: $msg" >&2
+  echo "FAIL: stderr (or the verb's report) lacks: $msg" >&2
   fail=1
 fi
-if [[ -f $work.stdout && -s $work.stdout ]]; then
+if [[ $out_ok -eq 0 && -f $work.stdout && -s $work.stdout ]]; then
   echo "FAIL: something was written to stdout:" >&2
   head -c 400 "$work.stdout" >&2
   fail=1
