@@ -59,6 +59,17 @@ static void validate_step(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	                       "change stops here, naming such rows, with nothing the applications notice", o);
 }
 
+/* Is the index the one a UNIQUE, PRIMARY KEY or EXCLUDE constraint of t owns? */
+static bool backs_constraint(const struct mm_table *t, const struct mm_index *ix)
+{
+	for (size_t i = 0; i < t->constraints.len; i++) {
+		const struct mm_constraint *k = mm_vec_at(&t->constraints, i);
+		if (k->type != MM_CON_CHECK && k->type != MM_CON_FOREIGN && (mm_streq(k->index_name, ix->name) || mm_streq(k->name, ix->name)))
+			return true;
+	}
+	return false;
+}
+
 static bool same_type(struct mm_rule_ctx *r, const char *have, PgQuery__TypeName *want)
 {
 	return strcmp(have, mm_model_type_name(r->model, want)) == 0;
@@ -136,25 +147,31 @@ int mm_rule_convert(struct mm_rule_ctx *r)
 		if (oc->default_expr)
 			mm_step_down(r->ctx, c, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", r->qtable, qo, oc->default_expr);
 		c->down_warning = mm_sprintf(a, "restores %s from %s through the back expression in one transaction (an "
-		                                "UPDATE of every row; a NOT NULL scan and its index builds under ACCESS EXCLUSIVE)",
+		                                "UPDATE of every row; a NOT NULL scan and its index and constraint builds under ACCESS EXCLUSIVE)",
 		                             qo, qn);
 	}
-	/* Dropping the old column dropped its indexes and the CHECKs reading it: the down rebuilds
-	 * them (the restored column is complete only with them). */
-	{
-		for (size_t i = 0; i < r->table->indexes.len; i++) {
-			const struct mm_index *ix = mm_vec_at(&r->table->indexes, i);
-			if (ix->definition && !ix->primary && mm_swap_mentions(r, ix->definition, cv->old_col, NULL))
-				mm_step_down(r->ctx, c, "%s", mm_rule_index_sql(r, ix, false));
-		}
-		for (size_t i = 0; i < r->table->constraints.len; i++) {
-			const struct mm_constraint *k = mm_vec_at(&r->table->constraints, i);
-			if (k->type == MM_CON_CHECK && k->definition && mm_swap_mentions(r, k->definition, cv->old_col, NULL))
-				mm_step_down(r->ctx, c, "%s",
-				             mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, k->name)),
-				                           mm_sprintf(a, "ALTER TABLE %s ADD CONSTRAINT %s %s", r->qtable,
-				                                      mm_sql_ident(a, k->name), k->definition)));
-		}
+	/* Dropping the old column dropped its indexes and the constraints on it (UNIQUE, CHECK,
+	 * FOREIGN KEY): the down rebuilds them, guarded so a re-run goes through (the restored column
+	 * is complete only with them). An index that backs a constraint comes back with the
+	 * constraint. They are built inside the down's one transaction, which already holds ACCESS
+	 * EXCLUSIVE for the UPDATE of every row (the down warning says so); a PRIMARY KEY or EXCLUDE
+	 * column is never converted (mm_swap_blocker). */
+	for (size_t i = 0; i < r->table->indexes.len; i++) {
+		const struct mm_index *ix = mm_vec_at(&r->table->indexes, i);
+		if (ix->definition && !ix->primary && !backs_constraint(r->table, ix) &&
+		    mm_swap_mentions(r, ix->definition, cv->old_col, NULL))
+			mm_step_down(r->ctx, c, "%s", mm_rule_index_sql(r, ix, false));
+	}
+	for (size_t i = 0; i < r->table->constraints.len; i++) {
+		const struct mm_constraint *k = mm_vec_at(&r->table->constraints, i);
+		bool fk = k->type == MM_CON_FOREIGN;
+		if ((k->type != MM_CON_CHECK && k->type != MM_CON_UNIQUE && !fk) || !k->definition ||
+		    !mm_swap_mentions(r, k->definition, cv->old_col, fk ? "references" : NULL))
+			continue;
+		mm_step_down(r->ctx, c, "%s",
+		             mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, k->name)),
+		                           mm_sprintf(a, "ALTER TABLE %s ADD CONSTRAINT %s %s", r->qtable, mm_sql_ident(a, k->name),
+		                                      k->definition)));
 	}
 	if (!cv->back) {
 		if (oc->default_expr)
