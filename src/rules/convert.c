@@ -15,6 +15,7 @@
  * Down restores OLD from NEW through `back`; without `back` it says the data cannot come back.
  */
 #include "swap.h"
+#include "casts.h"
 #include "../model/model_internal.h"
 
 #include <string.h>
@@ -70,6 +71,22 @@ static bool backs_constraint(const struct mm_table *t, const struct mm_index *ix
 	return false;
 }
 
+/* Column types for the convert's expressions: the table's, and the new column's as declared. */
+struct convert_types {
+	const struct mm_table *table;
+	const struct mm_convert *cv;
+	const char *new_type; /* as the model prints it */
+};
+
+static const char *convert_column_type(const char *column, void *arg)
+{
+	const struct convert_types *ct = arg;
+	if (strcmp(column, ct->cv->new_col) == 0)
+		return ct->new_type;
+	const struct mm_column *c = mm_table_find_column(ct->table, column);
+	return c ? c->type : NULL;
+}
+
 static bool same_type(struct mm_rule_ctx *r, const char *have, PgQuery__TypeName *want)
 {
 	return strcmp(have, mm_model_type_name(r->model, want)) == 0;
@@ -99,6 +116,14 @@ int mm_rule_convert(struct mm_rule_ctx *r)
 	if (r->table_is_new)
 		return mm_error(r->ctx, st->src, st->off, st->len,
 		                "convert on %s, a table created earlier in this input: write the new column directly", r->qtable);
+	/* The backfill stores EXPR in NEW and the down stores back in OLD, each as UPDATE SET does:
+	 * with an assignment cast (casts.c). */
+	struct convert_types ct = { r->table, cv, mm_model_type_name(r->model, cv->type_name) };
+	if (mm_cast_check_value(r->model, cv->forward_src, cv->forward, ct.new_type,
+	                        convert_column_type, &ct, mm_sprintf(a, "the using expression for %s", mm_sql_ident(a, cv->new_col))) ||
+	    (cv->back && mm_cast_check_value(r->model, cv->back_src, cv->back, oc->type, convert_column_type, &ct,
+	                                     mm_sprintf(a, "the back expression for %s", mm_sql_ident(a, cv->old_col)))))
+		return -1;
 	const char *blocker = mm_swap_blocker(r, cv->old_col, false);
 	if (blocker)
 		return mm_error(r->ctx, st->src, st->off, st->len, "cannot convert %s.%s: %s", r->qtable,
