@@ -37,6 +37,19 @@ static int name_taken(struct mm_rule_ctx *r, const char *fmt, const char *name)
 	return mm_error(r->ctx, r->ch->stmt->src, off, len, fmt, name, r->name);
 }
 
+/* The expand phase of this same rename already ran: planning from the live catalog (--db)
+ * between the phases, the new column is the one mkmig added, kept in step by its sync trigger
+ * (the name swap.c gives it), so the rename carries on rather than meeting a taken name. */
+static bool expand_ran(struct mm_rule_ctx *r, const char *from)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	const char *helper = mm_name_helper(a, mm_sprintf(a, "%s_%s", r->table->name, from), "mkmig_sync");
+	for (size_t i = 0; i < r->table->triggers.len; i++)
+		if (strcmp(((const struct mm_trigger *)mm_vec_at(&r->table->triggers, i))->name, helper) == 0)
+			return true;
+	return false;
+}
+
 static int plain_rename(struct mm_rule_ctx *r, const char *why_not, const char *from, const char *to)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -71,7 +84,7 @@ int mm_rule_rename_column(struct mm_rule_ctx *r)
 	}
 	if (!r->table && r->model->known)
 		return 0;
-	if (r->table && mm_table_find_column(r->table, from) && mm_table_find_column(r->table, to))
+	if (r->table && mm_table_find_column(r->table, from) && mm_table_find_column(r->table, to) && !expand_ran(r, from))
 		return name_taken(r, "column \"%s\" of relation \"%s\" already exists", to);
 	const char *blocker = mm_swap_blocker(r, from, false);
 	if (blocker) {
