@@ -229,6 +229,14 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 		note_in_place_costs(r, s, column);
 		return 0;
 	}
+	/* The down (and the sync back to the old column) casts the new values back: PostgreSQL may
+	 * have no conversion that way (integer to money has one, money to integer none). */
+	const char *no_way_back =
+	    mm_cast_between(cd->type_name, old_tn, r->ctx->opt.pg_version) == MM_CAST_NONE
+	        ? mm_sprintf(a, "PostgreSQL has no conversion from %s back to %s: the down cannot change %s back (restore it "
+	                        "from a backup or write the conversion by hand)",
+	                     to_name, c->type, mm_sql_ident(a, column))
+	        : NULL;
 	const char *blocker = mm_swap_blocker(r, column, true);
 	if (!blocker && cd->raw_default) {
 		/* The backfill runs the USING expression after later statements that may drop what it
@@ -241,8 +249,11 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 		mm_rule_passthrough(r, NULL);
 		struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
 		s->warning = mm_sprintf(a, "rewrites %s under ACCESS EXCLUSIVE (no expand/contract: %s)", r->qtable, blocker);
-		mm_step_down(r->ctx, s, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", r->qtable, mm_sql_ident(a, column),
-		             c->type, mm_sql_ident(a, column), c->type);
+		if (no_way_back)
+			s->down_warning = no_way_back;
+		else
+			mm_step_down(r->ctx, s, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", r->qtable,
+			             mm_sql_ident(a, column), c->type, mm_sql_ident(a, column), c->type);
 		return 0;
 	}
 	const char *new_type = mm_sql_deparse_type(r->ctx, cd->type_name);
@@ -256,7 +267,7 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 	                         : cd->raw_default;
 	/* Without USING the reverse cast keeps old writers and readers working; with USING there is
 	 * no known inverse, so the old column is only written by the old application. */
-	PgQuery__Node *bwd = trivial_using(cd->raw_default, column)
+	PgQuery__Node *bwd = trivial_using(cd->raw_default, column) && !no_way_back
 	                         ? mm_sql_parse_expr(r->ctx, mm_sprintf(a, "CAST(%s AS %s)", mm_sql_ident(a, tmp), c->type))
 	                         : NULL;
 	struct mm_swap sw = {
@@ -274,6 +285,14 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 	if (mm_rule_swap(r, &sw) != 0)
 		return -1;
 	struct mm_step *contract = mm_swap_contract_step(r);
+	if (no_way_back) {
+		contract->down_warning = no_way_back;
+		if (!bwd)
+			contract->warning = mm_sprintf(a, "writes of the new application to %s are not copied back to the old "
+			                                  "column during the transition (no conversion back)",
+			                               mm_sql_ident(a, tmp));
+		return 0;
+	}
 	for (size_t i = 0; i < views.len; i++) {
 		const struct mm_table *v = mm_vec_at(&views, i);
 		mm_step_down(r->ctx, contract, "DROP VIEW %s", mm_sql_qname(a, v->schema, v->name));
