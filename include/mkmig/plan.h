@@ -67,6 +67,7 @@ struct mm_step {
 	bool down_plpgsql;       /* likewise for down */
 	const char *down_warning;/* said in the down script and on stderr (e.g. data cannot return) */
 	struct mm_vec locks;     /* struct mm_lock_use * */
+	const char *lock_note;   /* locks that cannot be listed (a DO block, CALL): why, or NULL */
 	bool no_timeout;         /* long by design: no statement_timeout (VALIDATE, scans) */
 	const struct mm_change *change;
 };

@@ -10,8 +10,29 @@
 
 #include <string.h>
 
+/* Text as SQL comment lines: every line of it starts with "-- " (a warning quoting a multi-line
+ * statement must not leave SQL that psql would run). */
+static void comment_lines(struct mm_buf *out, const char *prefix, const char *text)
+{
+	mm_buf_addf(out, "-- %s", prefix);
+	for (const char *p = text; *p; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '\n') {
+			mm_buf_adds(out, "\n--   ");
+			while (p[1] == ' ' || p[1] == '\t')
+				p++;
+			continue;
+		}
+		mm_buf_addch(out, *p);
+	}
+	mm_buf_addch(out, '\n');
+}
+
 static void emit_lock_comment(const struct mm_step *s, struct mm_buf *out)
 {
+	if (s->lock_note)
+		comment_lines(out, "  lock: unknown: ", s->lock_note);
 	for (size_t i = 0; i < s->locks.len; i++) {
 		const struct mm_lock_use *l = mm_vec_at(&s->locks, i);
 		mm_buf_addf(out, "--   lock: %s on %s (%s), %s\n", mm_lock_name(l->mode), l->table,
@@ -32,9 +53,9 @@ static const struct mm_checkpoint *checkpoint_before(const struct mm_plan *plan,
 static void banner(struct mm_buf *out, const char *what, const char *message)
 {
 	mm_buf_adds(out, "\n-- ==========================================================================\n");
-	mm_buf_addf(out, "-- %s\n", what);
+	comment_lines(out, "", what);
 	if (message)
-		mm_buf_addf(out, "-- %s\n", message);
+		comment_lines(out, "", message);
 	mm_buf_adds(out, "-- ==========================================================================\n");
 }
 
@@ -60,10 +81,11 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_bu
 			phase = (int)s->phase;
 			banner(out, mm_sprintf(&ctx->arena, "phase: %s", mm_phase_name(s->phase)), NULL);
 		}
-		mm_buf_addf(out, "\n-- step %zu (%s): %s\n", i + 1, mm_unit_name(s->unit), s->title);
+		mm_buf_addch(out, '\n');
+		comment_lines(out, mm_sprintf(&ctx->arena, "step %zu (%s): ", i + 1, mm_unit_name(s->unit)), s->title);
 		emit_lock_comment(s, out);
 		if (s->warning)
-			mm_buf_addf(out, "-- WARNING: %s\n", s->warning);
+			comment_lines(out, "WARNING: ", s->warning);
 		mm_emit_step_sql(ctx, s, MM_UP, out);
 	}
 }
@@ -79,9 +101,10 @@ static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_
 			phase = (int)s->phase;
 			banner(out, mm_sprintf(&ctx->arena, "undo phase: %s", mm_phase_name(s->phase)), NULL);
 		}
-		mm_buf_addf(out, "\n-- undo step %zu: %s\n", k + 1, s->title);
+		mm_buf_addch(out, '\n');
+		comment_lines(out, mm_sprintf(&ctx->arena, "undo step %zu: ", k + 1), s->title);
 		if (s->down_warning)
-			mm_buf_addf(out, "-- WARNING: %s\n", s->down_warning);
+			comment_lines(out, "WARNING: ", s->down_warning);
 		if (s->down.len)
 			mm_emit_step_sql(ctx, s, MM_DOWN, out);
 	}
@@ -141,7 +164,9 @@ void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm
 			mm_buf_addf(out, "     lock: %s on %s: %s; %s\n", mm_lock_name(l->mode), l->table,
 			            mm_lock_blocks(l->mode), mm_work_name(l->work));
 		}
-		if (!s->locks.len)
+		if (s->lock_note)
+			mm_buf_addf(out, "     lock: unknown: %s\n", s->lock_note);
+		else if (!s->locks.len)
 			mm_buf_adds(out, "     lock: none on existing tables\n");
 		if (s->why)
 			mm_buf_addf(out, "     why: %s\n", s->why);

@@ -6,6 +6,7 @@
 #define MKMIG_PLAN_INTERNAL_H
 
 #include "mkmig/plan.h"
+#include "mkmig/locks.h"
 
 /* Everything a rule needs to plan one change. */
 struct mm_rule_ctx {
@@ -36,9 +37,9 @@ struct mm_rule {
 const struct mm_rule *mm_rule_for(enum mm_change_kind kind);
 
 /* Lock facts (locks.c). */
-void mm_locks_alter_cmd(const PgQuery__AlterTableCmd *cmd, int pg_version, enum mm_lock *lock,
-                        enum mm_work *work);
-bool mm_locks_stmt(const PgQuery__Node *stmt, enum mm_lock *lock, enum mm_work *work);
+/* Record on s every lock the statement node takes (locks.c decides; this resolves the names in
+ * the model for display). */
+void mm_step_locks_of(struct mm_rule_ctx *r, struct mm_step *s, const PgQuery__Node *stmt);
 
 /* The statement text of a change as written: the original text when it is a whole statement,
  * else the deparsed single-subcommand ALTER TABLE. */

@@ -204,15 +204,42 @@ const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r)
 	return sql ? sql : mm_change_sql(r);
 }
 
+/* A lock from locks.c, named for display: resolved in the model (schema-qualified), an index
+ * prefixed "index", an unnamed target by its note. */
+static const char *lock_target(struct mm_rule_ctx *r, const struct mm_stmt_lock *l)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	if (!l->name)
+		return l->note ? l->note : "unnamed objects";
+	if (l->is_index) {
+		const struct mm_index *ix = mm_model_find_index(r->model, l->schema, l->name);
+		return mm_sprintf(a, "index %s", mm_sql_qname(a, ix ? ix->schema : l->schema, l->name));
+	}
+	const struct mm_table *t = mm_model_find_table(r->model, l->schema, l->name);
+	return t ? mm_sql_qname(a, t->schema, t->name) : mm_sql_qname(a, l->schema, l->name);
+}
+
+void mm_step_locks_of(struct mm_rule_ctx *r, struct mm_step *s, const PgQuery__Node *stmt)
+{
+	struct mm_stmt_locks locks;
+	mm_locks_of_stmt(r->ctx, stmt, r->ctx->opt.pg_version, &locks);
+	if (locks.kind == MM_LOCKS_UNKNOWN)
+		s->lock_note = locks.why;
+	for (size_t i = 0; i < locks.items.len; i++) {
+		const struct mm_stmt_lock *l = mm_vec_at(&locks.items, i);
+		const char *target = lock_target(r, l);
+		enum mm_lock mode = l->mode;
+		/* A table created earlier in this input: what it takes does not matter to traffic, but
+		 * the step is still run under lock_timeout like any DDL. */
+		if (r->table_is_new && r->qtable && strcmp(target, r->qtable) == 0)
+			mode = MM_LOCK_ACCESS_EXCLUSIVE;
+		mm_step_lock(r->ctx, s, target, mode, l->work);
+	}
+}
+
 int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 {
 	const struct mm_change *ch = r->ch;
-	enum mm_lock lock = MM_LOCK_NONE;
-	enum mm_work work = MM_WORK_CATALOG;
-	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-		mm_locks_alter_cmd(ch->node->alter_table_cmd, r->ctx->opt.pg_version, &lock, &work);
-	else if (!mm_locks_stmt(ch->node, &lock, &work))
-		lock = MM_LOCK_NONE;
 	const char *sql = mm_change_sql_rerunnable(r);
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(&r->ctx->arena, "%s", mm_change_sql(r)));
@@ -235,9 +262,8 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 		           mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, c->conname)),
 		                         mm_rule_alter_sql(r, cmd)));
 	}
-	if (lock != MM_LOCK_NONE && r->qtable)
-		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,
-		             work);
+	mm_step_locks_of(r, s, ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD
+	                           ? single_cmd_stmt(r->ctx, ch, ch->node) : ch->node);
 	/* Dropping a foreign key drops its RI triggers on the referenced table too, under ACCESS
 	 * EXCLUSIVE there (PostgreSQL 11-18; ../shared/pg-facts.md, DROP CONSTRAINT (FK)). */
 	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&

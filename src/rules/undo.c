@@ -217,6 +217,5 @@ void mm_rule_undo(struct mm_rule_ctx *r, struct mm_step *s)
 	if (sql)
 		mm_step_down(r->ctx, s, "%s", sql);
 	if (warning)
-		s->down_warning = mm_sprintf(a, "%s: %.*s%s", warning, 60, r->ch->stmt->text,
-		                             strlen(r->ch->stmt->text) > 60 ? "..." : "");
+		s->down_warning = mm_sprintf(a, "%s: %s", warning, s->title); /* the title is one line */
 }
