@@ -24,6 +24,9 @@
 	X(DROP_COLUMN, "drop-column")                                                             \
 	X(DROP_TABLE, "drop-table")                                                               \
 	X(ADD_ENUM_VALUE, "add-enum-value")                                                       \
+	/* data changes and maintenance statements (issue 9) */                                  \
+	X(UPDATE, "update")                                                                       \
+	X(DELETE, "delete")                                                                       \
 	X(OTHER, "other")
 
 enum mm_change_kind {

@@ -89,6 +89,8 @@ struct mm_plan {
 	struct mm_vec steps;         /* struct mm_step *, in execution order */
 	struct mm_vec checkpoints;   /* struct mm_checkpoint * */
 	struct mm_vec sizes;         /* struct mm_table_size *: tables with estimates, first use order */
+	struct mm_vec done_jobs;     /* const char *: "progress table\njob literal" of batched writes
+	                                that leave a done marker; the plan's last step removes them */
 };
 
 const char *mm_phase_name(enum mm_phase p);

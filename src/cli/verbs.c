@@ -55,6 +55,8 @@ void cli_print_usage(FILE *out)
 	        "  --lock-retries N     attempts when a lock times out (default 10)\n"
 	        "  --batch-size N       rows per committed backfill batch (default 5000)\n"
 	        "  --batch-sleep MS     pause between backfill batches (default 0)\n"
+	        "  --batch-time MS      adapt the batch size so a batch takes about MS (default: fixed size)\n"
+	        "  --max-replica-lag MS pause batches while a replica's replay lag is above MS (default: off)\n"
 	        "  -v, --verbose        say more on stderr\n"
 	        "  -h, --help           show this help\n\n"
 	        "exit status: 0 ok, 1 hazards found (check), 2 bad input or usage\n",

@@ -22,6 +22,10 @@ static void resolve_table(struct mm_rule_ctx *r)
 		rv = n->rename_stmt->relation;
 	if (!rv && n->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
 		rv = n->create_stmt->relation;
+	if (!rv && n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
+		rv = n->update_stmt->relation;
+	if (!rv && n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
+		rv = n->delete_stmt->relation;
 	if (!rv)
 		return;
 	r->schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
@@ -109,6 +113,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		if (apply_change(ctx, model, ch) != 0)
 			rc = -1;
 	}
+	mm_rule_batch_cleanup_step(ctx, out);
 	order_by_phase(ctx, out);
 	return rc;
 }

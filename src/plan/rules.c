@@ -26,6 +26,8 @@ static const struct mm_rule rules[] = {
 	[MM_CH_DROP_TABLE] = { "drop-table", mm_rule_drop, "contract phase, flagged destructive" },
 	[MM_CH_ADD_ENUM_VALUE] = { "add-enum-value", mm_rule_add_enum_value,
 	                           "its own unit (non-transactional before 12); irreversible" },
+	[MM_CH_UPDATE] = { "update", mm_rule_dml, "committed batches keyed on the primary key, resumable, no row twice" },
+	[MM_CH_DELETE] = { "delete", mm_rule_dml, "committed batches keyed on the primary key (by ctid without one)" },
 	[MM_CH_OTHER] = { "other", mm_rule_other, "passed through unchanged, under lock_timeout" },
 };
 _Static_assert(MM_ARRAY_LEN(rules) == MM_CH__COUNT, "every change kind has a rule");

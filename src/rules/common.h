@@ -52,4 +52,25 @@ const char *mm_rule_later_use(struct mm_rule_ctx *r, const char *const *names, s
 int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
                      const char *done_if);
 
+/* A batched write over the change's table (backfill.c): keyset batches on the primary key, the
+ * batch's keys in the CTE mkmig_keys(mkmig_k1, mkmig_k2, ...); write_sql is one statement that
+ * joins mkmig_keys and ends in RETURNING 1. Progress commits with each batch. once: the write is
+ * not idempotent, so the job leaves a done marker that a final step of the plan removes. */
+struct mm_batch_spec {
+	const char *label;      /* unique per table in this plan */
+	const char *from;       /* where the keys are read: the table, "ONLY t" as written */
+	const char *write_sql;
+	const char *done_if;    /* SQL condition: the whole change already happened, or NULL */
+	bool once;
+	const char *title, *why;
+	enum mm_phase phase;
+};
+int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *spec);
+/* The primary key's columns (quoted) and types (types may be NULL); false when there is none. */
+bool mm_rule_batch_key(struct mm_rule_ctx *r, struct mm_vec *cols, struct mm_vec *types);
+/* Register a done marker (job literal in the change's schema's progress table) for the plan's
+ * final cleanup step (planner.c). */
+void mm_rule_batch_cleanup(struct mm_rule_ctx *r, const char *job);
+void mm_rule_batch_cleanup_step(struct mm_ctx *ctx, struct mm_plan *plan);
+
 #endif

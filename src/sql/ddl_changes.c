@@ -115,6 +115,10 @@ void mm_changes_from_stmts(struct mm_ctx *ctx, const struct mm_stmt_list *stmts,
 			kind = rename_kind(n->rename_stmt);
 		else if (n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT)
 			kind = enum_kind(n->alter_enum_stmt);
+		else if (n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
+			kind = MM_CH_UPDATE;
+		else if (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
+			kind = MM_CH_DELETE;
 		mm_vec_push(&ctx->arena, &out->items, new_change(ctx, kind, st, n, -1));
 	}
 }

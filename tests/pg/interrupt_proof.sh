@@ -37,6 +37,12 @@
 #                      read through the sync trigger; then the whole script is run from the start;
 #                      schema and data equal the naive end state (with the same writes made in the
 #                      new names).
+#   update_counter     UPDATE t SET n = n + 1 (not idempotent) on 20000 rows keyed on text, batches
+#                      of 500 with a pause. psql is killed once some batches have committed; the
+#                      partial state is checked (some rows changed, the progress row counts exactly
+#                      the changed rows); the same script is run again: it resumes after the
+#                      recorded key, and every row ends exactly as the naive UPDATE left it (no row
+#                      changed twice), with no helper object left.
 #   rename_rerun       RENAME COLUMN: the whole up script runs to completion, then runs again, as
 #                      after a deploy whose psql was killed right after the contract step committed.
 #                      The rerun must succeed and leave the end state unchanged, and writes to the
@@ -555,7 +561,62 @@ case_rename_rerun() {
 }
 
 t0=$SECONDS
+case_update_counter() {
+  local total changed
+  total=$(q "$db_safe" "SELECT count(*) FROM t")
+  pg_run "$db_naive" "$fixture/input.sql" >"$work/naive.log" 2>&1 || { show_log "$work/naive.log"; die "the naive UPDATE does not run"; }
+  local want
+  want=$(q "$db_naive" "SELECT count(*) FROM t WHERE note = 'seen'")
+
+  # 1. the deploy, killed once a few batches have committed
+  start_psql _up "$db_safe" "$work/up.sql" "$work/run1.log"
+  local pid=$bg_pid
+  changed_some() {
+    local c
+    c=$(q "$db_safe" "SELECT count(*) FROM t WHERE note = 'seen'" 2>/dev/null) || return 1
+    [[ $c -ge 700 ]]
+  }
+  wait_for "a few batches" 40 "$pid" changed_some ||
+    { show_log "$work/run1.log"; die "the UPDATE never got under way, or finished before it could be interrupted"; }
+  crash "$pid" _up terminate
+  echo "interrupt_proof: deploy killed; its output: $work/run1.log"
+
+  # 2. the partial state
+  changed=$(q "$db_safe" "SELECT count(*) FROM t WHERE note = 'seen'")
+  if [[ $changed -gt 0 && $changed -lt $want ]]; then
+    ok "partial state after the crash: $changed of $want rows changed"
+  else
+    die "the state after the crash is not partial: $changed of $want rows changed"
+  fi
+  local progress
+  progress=$(q "$db_safe" "SELECT CASE WHEN to_regclass('public.mkmig_backfill') IS NULL THEN 'no progress table'
+                                ELSE (SELECT coalesce(max(rows_done)::text, 'no progress row') FROM public.mkmig_backfill) END")
+  expect_eq "the progress row counts exactly the committed rows" "$progress" "$changed"
+
+  # 3. the same script again, to the end
+  if run_psql _rerun "$db_safe" "$work/up.sql" "$work/run2.log"; then
+    ok "the rerun of the same up script completed"
+  else
+    show_log "$work/run2.log"
+    die "the rerun of the up script failed: $work/run2.log"
+  fi
+  if grep -q 'resuming backfill' "$work/run2.log"; then
+    ok "the rerun resumed after the recorded key"
+  else
+    fail "the rerun did not resume (no 'resuming backfill' notice in $work/run2.log)"
+  fi
+
+  # 4. exactly the naive data: n + 1 once on every matching row, never n + 2
+  compare_schema "the rerun"
+  local dn ds
+  dn=$(q "$db_naive" "SELECT count(*) || ' ' || md5(string_agg(k || '|' || n || '|' || coalesce(note, 'NULL'), ',' ORDER BY k)) FROM t")
+  ds=$(q "$db_safe" "SELECT count(*) || ' ' || md5(string_agg(k || '|' || n || '|' || coalesce(note, 'NULL'), ',' ORDER BY k)) FROM t")
+  expect_eq "data equal the naive UPDATE's (rows md5)" "$ds" "$dn"
+  check_no_helpers "$db_safe"
+}
+
 case $case_name in
+  update_counter) case_update_counter ;;
   backfill) case_backfill ;;
   cic_duplicate) case_cic_duplicate ;;
   cic_cancel) case_cic_cancel ;;
