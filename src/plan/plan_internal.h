@@ -41,6 +41,16 @@ const struct mm_rule *mm_rule_for(enum mm_change_kind kind);
  * the model for display). */
 void mm_step_locks_of(struct mm_rule_ctx *r, struct mm_step *s, const PgQuery__Node *stmt);
 
+/* Drops deferred to the contract phase and what they still use (deferral.c). */
+struct mm_deferral {
+	struct mm_vec texts;   /* const char *: definitions the deferred drops keep alive */
+	struct mm_vec whats;   /* const char *: which deferred drop, per text */
+};
+/* After a change's rule ran (its steps from first_step on): remember what a deferred drop uses. */
+void mm_deferral_collect(struct mm_rule_ctx *r, struct mm_deferral *d, size_t first_step);
+/* Before a change's rule: the deferred drop this DROP must follow, or NULL. */
+const char *mm_deferral_needs(struct mm_rule_ctx *r, struct mm_deferral *d);
+
 /* The statement text of a change as written: the original text when it is a whole statement,
  * else the deparsed single-subcommand ALTER TABLE. */
 const char *mm_change_sql(struct mm_rule_ctx *r);

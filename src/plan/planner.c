@@ -98,6 +98,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
                   struct mm_plan *out)
 {
 	int rc = 0;
+	struct mm_deferral deferral = { 0 };
 	for (size_t i = 0; i < changes->items.len; i++) {
 		const struct mm_change *ch = mm_vec_at(&changes->items, i);
 		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch, .changes = changes, .index = i,
@@ -105,8 +106,18 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		resolve_table(&r);
 		note_size(ctx, out, r.table);
 		const struct mm_rule *rule = mm_rule_for(ch->kind);
+		const char *after = mm_deferral_needs(&r, &deferral);
+		if (after)
+			r.phase = MM_PHASE_CONTRACT;
+		size_t first = out->steps.len;
 		if (rule->plan(&r) != 0)
 			rc = -1;
+		for (size_t k = first; after && k < out->steps.len; k++) {
+			struct mm_step *s = mm_vec_at(&out->steps, k);
+			mm_step_why(ctx, s, "deferred to the contract phase with %s, which still uses it until then%s%s", after,
+			            s->why ? "; " : "", s->why ? s->why : "");
+		}
+		mm_deferral_collect(&r, &deferral, first);
 		/* The model learns each change once it is planned; the subcommands of one ALTER TABLE one
 		 * by one, so "DROP COLUMN id, ADD PRIMARY KEY (a)" names the new key as PostgreSQL does,
 		 * after the old one is gone. */
