@@ -27,6 +27,9 @@
 	/* data changes and maintenance statements (issue 9) */                                  \
 	X(UPDATE, "update")                                                                       \
 	X(DELETE, "delete")                                                                       \
+	X(REINDEX, "reindex")                                                                     \
+	X(REFRESH, "refresh-matview")                                                             \
+	X(REFUSED, "refused")                                                                     \
 	X(OTHER, "other")
 
 enum mm_change_kind {

@@ -28,6 +28,10 @@ static const struct mm_rule rules[] = {
 	                           "its own unit (non-transactional before 12); irreversible" },
 	[MM_CH_UPDATE] = { "update", mm_rule_dml, "committed batches keyed on the primary key, resumable, no row twice" },
 	[MM_CH_DELETE] = { "delete", mm_rule_dml, "committed batches keyed on the primary key (by ctid without one)" },
+	[MM_CH_REINDEX] = { "reindex", mm_rule_reindex, "REINDEX CONCURRENTLY (12+), INVALID _ccnew/_ccold leftovers dropped first" },
+	[MM_CH_REFRESH] = { "refresh-matview", mm_rule_refresh, "CONCURRENTLY where a unique index allows it" },
+	[MM_CH_REFUSED] = { "refused", mm_rule_refuse,
+	                    "VACUUM FULL, CLUSTER, LOCK TABLE, TRUNCATE: kept, with the reason and the alternative" },
 	[MM_CH_OTHER] = { "other", mm_rule_other, "passed through unchanged, under lock_timeout" },
 };
 _Static_assert(MM_ARRAY_LEN(rules) == MM_CH__COUNT, "every change kind has a rule");

@@ -6,6 +6,8 @@
  */
 #include "mkmig/change.h"
 
+#include <string.h>
+
 static const char *const kind_names[] = {
 #define X(k, s) [MM_CH_##k] = s,
 	MM_CHANGE_KINDS(X)
@@ -95,6 +97,20 @@ static enum mm_change_kind enum_kind(const PgQuery__AlterEnumStmt *e)
 	return e->old_val && e->old_val[0] ? MM_CH_OTHER : MM_CH_ADD_ENUM_VALUE;
 }
 
+/* VACUUM FULL, CLUSTER, LOCK TABLE, TRUNCATE: no online form (src/rules/maintenance.c). */
+static bool refused(const PgQuery__Node *n)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT) {
+		const PgQuery__VacuumStmt *v = n->vacuum_stmt;
+		for (size_t i = 0; v->is_vacuumcmd && i < v->n_options; i++)
+			if (v->options[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && strcmp(v->options[i]->def_elem->defname, "full") == 0)
+				return true;
+		return false;
+	}
+	return n->node_case == PG_QUERY__NODE__NODE_CLUSTER_STMT || n->node_case == PG_QUERY__NODE__NODE_LOCK_STMT ||
+	       n->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT;
+}
+
 void mm_changes_from_stmts(struct mm_ctx *ctx, const struct mm_stmt_list *stmts, struct mm_change_list *out)
 {
 	for (size_t i = 0; i < stmts->items.len; i++) {
@@ -119,6 +135,12 @@ void mm_changes_from_stmts(struct mm_ctx *ctx, const struct mm_stmt_list *stmts,
 			kind = MM_CH_UPDATE;
 		else if (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
 			kind = MM_CH_DELETE;
+		else if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT)
+			kind = MM_CH_REINDEX;
+		else if (n->node_case == PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT)
+			kind = MM_CH_REFRESH;
+		else if (refused(n))
+			kind = MM_CH_REFUSED;
 		mm_vec_push(&ctx->arena, &out->items, new_change(ctx, kind, st, n, -1));
 	}
 }

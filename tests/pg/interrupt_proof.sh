@@ -43,6 +43,10 @@
 #                      the changed rows); the same script is run again: it resumes after the
 #                      recorded key, and every row ends exactly as the naive UPDATE left it (no row
 #                      changed twice), with no helper object left.
+#   reindex_concurrently  REINDEX INDEX, made REINDEX INDEX CONCURRENTLY, waits for an older
+#                      transaction; psql is killed and the statement cancelled, which leaves an
+#                      INVALID t_email_key_ccnew; the holder ends; the rerun drops the leftover and
+#                      rebuilds: no INVALID index, no _ccnew, schema and data equal the naive ones.
 #   rename_rerun       RENAME COLUMN: the whole up script runs to completion, then runs again, as
 #                      after a deploy whose psql was killed right after the contract step committed.
 #                      The rerun must succeed and leave the end state unchanged, and writes to the
@@ -615,7 +619,57 @@ case_update_counter() {
   check_no_helpers "$db_safe"
 }
 
+case_reindex_concurrently() {
+  pg_run "$db_naive" "$fixture/input.sql" >"$work/naive.log" 2>&1 || { show_log "$work/naive.log"; die "the naive REINDEX does not run"; }
+  PGAPPNAME="${app}_holder" psql -X -q -d "$db_safe" \
+    -c "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM t; SELECT pg_sleep(150); COMMIT;" \
+    >"$work/holder.log" 2>&1 &
+  local holder=$!
+  bg_pids+=("$holder")
+  holder_has_snapshot() {
+    [[ $(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = '${app}_holder' AND backend_xmin IS NOT NULL") == 1 ]]
+  }
+  wait_for "the holder's snapshot" 20 "$holder" holder_has_snapshot || { show_log "$work/holder.log"; die "the holder transaction did not start"; }
+  start_psql _up "$db_safe" "$work/up.sql" "$work/run1.log"
+  local pid=$bg_pid
+  reindex_waits() {
+    [[ $(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = '${app}_up'
+                       AND wait_event_type = 'Lock' AND query ~* 'REINDEX INDEX CONCURRENTLY'") == 1 ]]
+  }
+  wait_for "REINDEX CONCURRENTLY to wait for the older transaction" 40 "$pid" reindex_waits ||
+    { show_log "$work/run1.log"; die "REINDEX CONCURRENTLY never waited for the holder"; }
+  crash "$pid" _up cancel
+  echo "interrupt_proof: deploy killed and its REINDEX CONCURRENTLY cancelled; its output: $work/run1.log"
+  local leftovers="SELECT coalesce(string_agg(c.relname || '=' || CASE WHEN i.indisvalid THEN 'valid' ELSE 'invalid' END, ',' ORDER BY c.relname), '')
+                     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass"
+  local before
+  before=$(q "$db_safe" "$leftovers")
+  if [[ $before == *_cc*=invalid* ]]; then
+    ok "the cancelled REINDEX CONCURRENTLY left an INVALID index ($before)"
+  else
+    fail "no INVALID _ccnew/_ccold after the cancel: $before"
+  fi
+  end_backends "${app}_holder" terminate || die "the holder session did not end"
+  wait "$holder" 2>/dev/null || true
+  if run_psql _rerun "$db_safe" "$work/up.sql" "$work/run2.log"; then
+    ok "the rerun of the same up script completed"
+  else
+    show_log "$work/run2.log"
+    die "the rerun of the up script failed: $work/run2.log"
+  fi
+  if grep -q 'dropping INVALID indexes left by an interrupted REINDEX CONCURRENTLY' "$work/run2.log"; then
+    ok "the rerun dropped the INVALID leftover"
+  else
+    fail "the rerun did not drop the leftover (no notice in $work/run2.log)"
+  fi
+  expect_eq "indexes of t after the rerun" "$(q "$db_safe" "$leftovers")" "t_email_key=valid,t_pkey=valid"
+  compare_schema "the rerun"
+  compare_data "the rerun"
+  check_no_helpers "$db_safe"
+}
+
 case $case_name in
+  reindex_concurrently) case_reindex_concurrently ;;
   update_counter) case_update_counter ;;
   backfill) case_backfill ;;
   cic_duplicate) case_cic_duplicate ;;
