@@ -11,7 +11,7 @@ static const struct cli_verb verbs[] = {
 	  "[--down] [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
 	  "naive SQL in, a zero-downtime psql script out (the default command)" },
 	{ "debug", cmd_debug, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_HIDDEN, "schema [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
-	  "print internal state: 'debug schema' prints the canonical schema model" },
+	  "print internal state: 'debug schema' prints the canonical schema model, 'debug locks' the lock of each statement" },
 	{ "help", cmd_help, 0, "", "show this help" },
 	{ "parse", cmd_parse, CLI_TAKES_FILES | CLI_HIDDEN, "[FILE...]",
 	  "list the statements mkmig reads, with their positions (debugging)" },

@@ -135,6 +135,7 @@ static void test_facts(void **state)
 		{ "WITH c AS (SELECT 1) SELECT * FROM c, t", 15, "t=ACCESS SHARE/full table scan" },
 		{ "EXPLAIN UPDATE t SET a = 1", 15, "t=ROW EXCLUSIVE/catalog update only" },
 		{ "GRANT SELECT ON t TO r", 15, "none" },
+		{ "GRANT SELECT ON t TO r", 18, "t=ACCESS SHARE/catalog update only" },
 		{ "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", 15, "none" },
 		{ "DROP FUNCTION f()", 15, "none" },
 		{ "DO $$BEGIN END$$", 15, "unknown" },
