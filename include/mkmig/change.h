@@ -30,6 +30,7 @@
 	X(REINDEX, "reindex")                                                                     \
 	X(REFRESH, "refresh-matview")                                                             \
 	X(REFUSED, "refused")                                                                     \
+	X(DETACH_PARTITION, "detach-partition")                                                   \
 	X(OTHER, "other")
 
 enum mm_change_kind {

@@ -47,6 +47,11 @@
 #                      transaction; psql is killed and the statement cancelled, which leaves an
 #                      INVALID t_email_key_ccnew; the holder ends; the rerun drops the leftover and
 #                      rebuilds: no INVALID index, no _ccnew, schema and data equal the naive ones.
+#   detach_concurrently  DETACH PARTITION, made DETACH ... CONCURRENTLY, waits for an older
+#                      transaction using the parent; psql is killed and the statement cancelled,
+#                      which leaves the partition pending detach; the holder ends; the rerun
+#                      completes it (FINALIZE), attaches it again and detaches it concurrently:
+#                      schema and data equal the naive ones, no CHECK copy of the bound left.
 #   rename_rerun       RENAME COLUMN: the whole up script runs to completion, then runs again, as
 #                      after a deploy whose psql was killed right after the contract step committed.
 #                      The rerun must succeed and leave the end state unchanged, and writes to the
@@ -668,7 +673,48 @@ case_reindex_concurrently() {
   check_no_helpers "$db_safe"
 }
 
+case_detach_concurrently() {
+  pg_run "$db_naive" "$fixture/input.sql" >"$work/naive.log" 2>&1 || { show_log "$work/naive.log"; die "the naive DETACH does not run"; }
+  PGAPPNAME="${app}_holder" psql -X -q -d "$db_safe" \
+    -c "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM measurements; SELECT pg_sleep(150); COMMIT;" \
+    >"$work/holder.log" 2>&1 &
+  local holder=$!
+  bg_pids+=("$holder")
+  holder_has_snapshot() {
+    [[ $(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = '${app}_holder' AND backend_xmin IS NOT NULL") == 1 ]]
+  }
+  wait_for "the holder's snapshot" 20 "$holder" holder_has_snapshot || { show_log "$work/holder.log"; die "the holder transaction did not start"; }
+  start_psql _up "$db_safe" "$work/up.sql" "$work/run1.log"
+  local pid=$bg_pid
+  pending() {
+    [[ $(q "$db_safe" "SELECT count(*) FROM pg_inherits WHERE inhrelid = 'measurements_2023'::regclass AND inhdetachpending") == 1 ]]
+  }
+  wait_for "the detach to be pending" 40 "$pid" pending ||
+    { show_log "$work/run1.log"; die "DETACH CONCURRENTLY never reached its waiting phase"; }
+  sleep 0.3
+  crash "$pid" _up cancel
+  echo "interrupt_proof: deploy killed and its DETACH CONCURRENTLY cancelled; its output: $work/run1.log"
+  if pending; then ok "the partition is pending detach after the cancel"; else fail "the partition is not pending detach after the cancel"; fi
+  end_backends "${app}_holder" terminate || die "the holder session did not end"
+  wait "$holder" 2>/dev/null || true
+  if run_psql _rerun "$db_safe" "$work/up.sql" "$work/run2.log"; then
+    ok "the rerun of the same up script completed"
+  else
+    show_log "$work/run2.log"
+    die "the rerun of the up script failed: $work/run2.log"
+  fi
+  if grep -q 'completing the interrupted detach' "$work/run2.log"; then
+    ok "the rerun completed the pending detach with FINALIZE"
+  else
+    fail "the rerun did not complete the pending detach (no notice in $work/run2.log)"
+  fi
+  compare_schema "the rerun"
+  compare_data "the rerun"
+  check_no_helpers "$db_safe"
+}
+
 case $case_name in
+  detach_concurrently) case_detach_concurrently ;;
   reindex_concurrently) case_reindex_concurrently ;;
   update_counter) case_update_counter ;;
   backfill) case_backfill ;;
