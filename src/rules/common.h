@@ -73,4 +73,9 @@ bool mm_rule_batch_key(struct mm_rule_ctx *r, struct mm_vec *cols, struct mm_vec
 void mm_rule_batch_cleanup(struct mm_rule_ctx *r, const char *job);
 void mm_rule_batch_cleanup_step(struct mm_ctx *ctx, struct mm_plan *plan);
 
+/* ADD COLUMN of a serial or identity column in its safe form (add_generated.c): 0, -1 on error,
+ * 1 when that form does not apply. Why a stored generated column has none. */
+int mm_rule_add_generated(struct mm_rule_ctx *r, const PgQuery__ColumnDef *cd);
+const char *mm_rule_generated_why(struct mm_rule_ctx *r);
+
 #endif
