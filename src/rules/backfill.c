@@ -118,6 +118,8 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 	                "    mkmig_total bigint;\n    mkmig_seen bigint;\n    mkmig_seen_now bigint;\n"
 	                "    mkmig_run bigint := 0;\n    mkmig_estimate bigint;\n");
 	mm_buf_addf(&b, "    mkmig_size bigint := %ld;\n", o->batch_size);
+	if (sp->declare)
+		mm_buf_addf(&b, "    %s", sp->declare);
 	mm_buf_adds(&b, "    mkmig_start timestamptz := pg_catalog.clock_timestamp();\n"
 	                "    mkmig_t0 timestamptz;\n    mkmig_ms double precision;\n    mkmig_attempt int;\nBEGIN\n");
 	/* A re-run after the whole change completed: the columns the copy reads may be gone. */

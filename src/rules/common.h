@@ -62,6 +62,7 @@ struct mm_batch_spec {
 	const char *write_sql;
 	const char *done_if;    /* SQL condition: the whole change already happened, or NULL */
 	bool once;
+	const char *declare;    /* extra PL/pgSQL declarations ("name type := expr;\n"), or NULL */
 	const char *title, *why;
 	enum mm_phase phase;
 };

@@ -71,6 +71,52 @@ static bool modifying_cte(const PgQuery__WithClause *w)
 	return false;
 }
 
+/* now() and its kin are the time the statement started; in batches, each batch's transaction
+ * would see its own. They are pinned to mkmig_now, set once when the loop starts (a re-run after
+ * an interruption sets it again). Precision forms (CURRENT_TIMESTAMP(0)) are left as written. */
+static const struct {
+	PgQuery__SQLValueFunctionOp op;
+	const char *expr;
+} pinned_svf[] = {
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP, "mkmig_now" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE, "mkmig_now::date" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME, "mkmig_now::timetz" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP, "mkmig_now::timestamp" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME, "mkmig_now::time" },
+};
+static const char *const pinned_funcs[] = { "now", "transaction_timestamp", "statement_timestamp" };
+
+struct pin {
+	struct mm_ctx *ctx;
+	bool pinned;
+};
+
+static bool pin_now(PgQuery__Node *n, void *arg)
+{
+	struct pin *p = arg;
+	const char *expr = NULL;
+	if (n->node_case == PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION) {
+		for (size_t i = 0; i < MM_ARRAY_LEN(pinned_svf); i++)
+			if (pinned_svf[i].op == n->sqlvalue_function->op)
+				expr = pinned_svf[i].expr;
+	} else if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL && n->func_call->n_args == 0 && !n->func_call->over) {
+		const PgQuery__FuncCall *f = n->func_call;
+		const PgQuery__Node *last = f->funcname[f->n_funcname - 1];
+		bool catalog = f->n_funcname == 1 || (f->n_funcname == 2 && strcmp(f->funcname[0]->string->sval, "pg_catalog") == 0);
+		for (size_t i = 0; catalog && last->node_case == PG_QUERY__NODE__NODE_STRING && i < MM_ARRAY_LEN(pinned_funcs); i++)
+			if (strcmp(last->string->sval, pinned_funcs[i]) == 0)
+				expr = "mkmig_now";
+	}
+	if (!expr)
+		return true;
+	PgQuery__Node *e = mm_sql_parse_expr(p->ctx, expr);
+	if (!e)
+		MM_BUG("pinned time does not parse");
+	*n = *e;
+	p->pinned = true;
+	return false;
+}
+
 /* Why the statement must run as one (NULL: it can be batched). */
 static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool is_update, bool has_key)
 {
@@ -188,7 +234,7 @@ static const char *batch_write(struct mm_rule_ctx *r, const struct target *t, co
 /* DELETE without a key: repeat "delete up to n matching rows by ctid" until none matches. A
  * repeated batch deletes nothing twice, so this is exact; ctid is only used inside one statement,
  * where it is stable. */
-static int delete_by_ctid(struct mm_rule_ctx *r, const struct target *t)
+static int delete_by_ctid(struct mm_rule_ctx *r, const struct target *t, bool pinned)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	const struct mm_options *o = &r->ctx->opt;
@@ -230,7 +276,7 @@ static int delete_by_ctid(struct mm_rule_ctx *r, const struct target *t)
 		MM_BUG("ctid batch does not deparse");
 	struct mm_buf b = MM_BUF_INIT;
 	mm_buf_addf(&b,
-	            "DO $mkmig$\nDECLARE\n    mkmig_rows bigint;\n    mkmig_total bigint := 0;\n    mkmig_attempt int;\nBEGIN\n"
+	            "DO $mkmig$\nDECLARE\n    mkmig_rows bigint;\n    mkmig_total bigint := 0;\n    mkmig_attempt int;\n%sBEGIN\n"
 	            "    LOOP\n        mkmig_attempt := 0;\n        LOOP\n            BEGIN\n"
 	            "                DELETE FROM ONLY %s WHERE ctid = ANY (ARRAY(%s));\n"
 	            "                GET DIAGNOSTICS mkmig_rows = ROW_COUNT;\n"
@@ -244,7 +290,8 @@ static int delete_by_ctid(struct mm_rule_ctx *r, const struct target *t)
 	            "        RAISE NOTICE 'mkmig: delete from %%: %% rows deleted so far', %s, mkmig_total;\n"
 	            /* Rows a concurrent update moved away from their ctid are picked up again. */
 	            "        EXIT WHEN mkmig_rows = 0 AND NOT EXISTS (%s);\n",
-	            r->qtable, pick, o->lock_retries, mm_rule_table_literal(r), pick);
+	            pinned ? "    mkmig_now timestamptz := pg_catalog.now();\n" : "", r->qtable, pick, o->lock_retries,
+	            mm_rule_table_literal(r), pick);
 	if (o->batch_sleep_ms)
 		mm_buf_addf(&b, "        PERFORM pg_catalog.pg_sleep(%d / 1000.0);\n", o->batch_sleep_ms);
 	mm_buf_adds(&b, "    END LOOP;\nEND\n$mkmig$");
@@ -311,14 +358,29 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	const char *why = why_whole(r, &t, is_update, has_key);
 	if (why)
 		return whole(r, why);
+	/* On a copy of the statement: the node is also the change's record of what was written. */
+	struct pin pin = { .ctx = r->ctx };
+	PgQuery__Node *copy = mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement");
+	if (copy)
+		mm_sql_walk(copy, pin_now, &pin);
+	struct target t2;
+	if (pin.pinned) {
+		struct mm_change *ch = mm_alloc(a, sizeof(*ch));
+		*ch = *r->ch;
+		ch->node = copy;
+		r->ch = ch;
+		target_of(copy, &t2);
+		t = t2;
+	}
 	if (!has_key)
-		return delete_by_ctid(r, &t);
+		return delete_by_ctid(r, &t, pin.pinned);
 	const char *label = mm_sprintf(a, "%s_%zu_%zu", is_update ? "update" : "delete", r->ch->stmt->off, r->index);
 	struct mm_batch_spec sp = {
 		.label = label,
 		.from = t.rel->inh ? r->qtable : mm_sprintf(a, "ONLY %s", r->qtable),
 		.write_sql = batch_write(r, &t, &cols),
 		.once = true,
+		.declare = pin.pinned ? "mkmig_now timestamptz := pg_catalog.now();\n" : NULL,
 		.title = mm_sprintf(a, "%s, in batches of %ld keys", mm_change_sql(r), o->batch_size),
 		.why = mm_sprintf(a,
 		                  "one statement would hold the row locks of every row it changes until it commits; the same "
