@@ -31,6 +31,7 @@
 	X(REFRESH, "refresh-matview")                                                             \
 	X(REFUSED, "refused")                                                                     \
 	X(DETACH_PARTITION, "detach-partition")                                                   \
+	X(ATTACH_PARTITION, "attach-partition")                                                   \
 	X(OTHER, "other")
 
 enum mm_change_kind {

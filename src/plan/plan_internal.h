@@ -81,5 +81,6 @@ int mm_rule_reindex(struct mm_rule_ctx *r);
 int mm_rule_refresh(struct mm_rule_ctx *r);
 int mm_rule_refuse(struct mm_rule_ctx *r);
 int mm_rule_detach_partition(struct mm_rule_ctx *r);
+int mm_rule_attach_partition(struct mm_rule_ctx *r);
 
 #endif

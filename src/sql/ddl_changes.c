@@ -44,6 +44,7 @@ static const struct {
 	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, MM_CH_ALTER_TYPE },
 	{ PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn, MM_CH_DROP_COLUMN },
 	{ PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition, MM_CH_DETACH_PARTITION },
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition, MM_CH_ATTACH_PARTITION },
 };
 
 static enum mm_change_kind alter_cmd_kind(const PgQuery__AlterTableCmd *cmd)
