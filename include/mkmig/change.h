@@ -27,6 +27,7 @@
 	/* data changes and maintenance statements (issue 9) */                                  \
 	X(UPDATE, "update")                                                                       \
 	X(DELETE, "delete")                                                                       \
+	X(INSERT_SELECT, "insert-select")                                                         \
 	X(REINDEX, "reindex")                                                                     \
 	X(REFRESH, "refresh-matview")                                                             \
 	X(REFUSED, "refused")                                                                     \

@@ -77,6 +77,7 @@ int mm_rule_drop_index(struct mm_rule_ctx *r);
 int mm_rule_drop(struct mm_rule_ctx *r);
 int mm_rule_add_enum_value(struct mm_rule_ctx *r);
 int mm_rule_dml(struct mm_rule_ctx *r);
+int mm_rule_insert_select(struct mm_rule_ctx *r);
 int mm_rule_reindex(struct mm_rule_ctx *r);
 int mm_rule_refresh(struct mm_rule_ctx *r);
 int mm_rule_refuse(struct mm_rule_ctx *r);

@@ -26,6 +26,8 @@ static void resolve_table(struct mm_rule_ctx *r)
 		rv = n->update_stmt->relation;
 	if (!rv && n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
 		rv = n->delete_stmt->relation;
+	if (!rv && ch->kind == MM_CH_INSERT_SELECT)
+		rv = n->insert_stmt->relation;
 	if (!rv)
 		return;
 	r->schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;

@@ -36,6 +36,8 @@ static const struct mm_rule rules[] = {
 	                             "DETACH ... CONCURRENTLY (14+), FINALIZE of an interrupted one on re-run" },
 	[MM_CH_ATTACH_PARTITION] = { "attach-partition", mm_rule_attach_partition,
 	                             "a validated CHECK matching the bound first, so the attach does not scan" },
+	[MM_CH_INSERT_SELECT] = { "insert-select", mm_rule_insert_select,
+	                          "committed batches keyed on the source table's primary key" },
 	[MM_CH_OTHER] = { "other", mm_rule_other, "passed through unchanged, under lock_timeout" },
 };
 _Static_assert(MM_ARRAY_LEN(rules) == MM_CH__COUNT, "every change kind has a rule");

@@ -60,6 +60,14 @@ static bool find_self(PgQuery__Node *n, void *arg)
 	return !s->found;
 }
 
+static bool find_table(PgQuery__Node *n, void *arg)
+{
+	struct self_ref *s = arg;
+	if (n->node_case == PG_QUERY__NODE__NODE_RANGE_VAR && n->range_var != s->t->rel)
+		s->found = true;
+	return !s->found;
+}
+
 static bool modifying_cte(const PgQuery__WithClause *w)
 {
 	for (size_t i = 0; w && i < w->n_ctes; i++) {
@@ -317,10 +325,12 @@ static int delete_by_ctid(struct mm_rule_ctx *r, const struct target *t, bool pi
 static int whole(struct mm_rule_ctx *r, const char *why)
 {
 	struct mm_arena *a = &r->ctx->arena;
-	struct target t;
-	target_of(r->ch->node, &t);
+	const PgQuery__Node *n = r->ch->node;
+	size_t n_returning = n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT   ? n->update_stmt->n_returning_list
+	                     : n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT ? n->delete_stmt->n_returning_list
+	                                                                        : n->insert_stmt->n_returning_list;
 	const char *progress = mm_sql_qname(a, r->schema, "mkmig_backfill");
-	const char *job = mm_sql_literal(a, mm_sprintf(a, "%s.%s_%zu_%zu", r->qtable, r->ch->kind == MM_CH_UPDATE ? "update" : "delete",
+	const char *job = mm_sql_literal(a, mm_sprintf(a, "%s.%s_%zu_%zu", r->qtable ? r->qtable : "t", mm_change_kind_name(r->ch->kind),
 	                                               r->ch->stmt->off, r->index));
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX, mm_change_sql(r));
 	s->plpgsql = true;
@@ -328,7 +338,7 @@ static int whole(struct mm_rule_ctx *r, const char *why)
 	                      "keys_seen bigint NOT NULL DEFAULT 0)", progress);
 	mm_step_up(r->ctx, s, "IF EXISTS (SELECT FROM %s WHERE job = %s) THEN\n    RAISE NOTICE 'mkmig: %%: already applied', %s;\n    RETURN;\nEND IF",
 	           progress, job, job);
-	if (t.n_returning)
+	if (n_returning)
 		mm_step_up(r->ctx, s, "EXECUTE %s", mm_sql_literal(a, r->ch->stmt->text));
 	else
 		mm_step_up(r->ctx, s, "%s", r->ch->stmt->text);
@@ -398,5 +408,131 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 			s = mm_vec_at(&r->plan->steps, i);
 	s->down_warning = mm_sprintf(a, "%s rows cannot be restored by the down script: %s",
 	                             is_update ? "the previous values of updated" : "deleted", s->title);
+	return 0;
+}
+
+/* --- INSERT ... SELECT copies ------------------------------------------------------------------
+ * Batched on the source table's primary key: each batch inserts what the SELECT gives for the
+ * batch's source rows. Only a plain SELECT from one table qualifies: anything that combines rows
+ * (aggregates, DISTINCT, GROUP BY, window functions, LIMIT, ORDER BY, set operations, joins)
+ * would give a different result per batch. */
+
+static const char *const aggregates[] = {
+	"count", "sum", "avg", "min", "max", "array_agg", "string_agg", "bool_and", "bool_or", "every",
+	"json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "xmlagg", "bit_and", "bit_or",
+	"stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "percentile_cont",
+	"percentile_disc", "mode", "rank", "dense_rank", "row_number", "ntile", "lag", "lead",
+};
+
+static bool find_combining(PgQuery__Node *n, void *arg)
+{
+	bool *found = arg;
+	if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+		const PgQuery__FuncCall *f = n->func_call;
+		const PgQuery__Node *last = f->funcname[f->n_funcname - 1];
+		if (f->agg_star || f->agg_distinct || f->n_agg_order || f->agg_filter || f->over)
+			*found = true;
+		for (size_t i = 0; last->node_case == PG_QUERY__NODE__NODE_STRING && i < MM_ARRAY_LEN(aggregates); i++)
+			if (strcmp(last->string->sval, aggregates[i]) == 0)
+				*found = true;
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_SUB_LINK)
+		*found = true; /* a subquery may read the target as it fills */
+	return !*found;
+}
+
+int mm_rule_insert_select(struct mm_rule_ctx *r)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	const struct mm_options *o = &r->ctx->opt;
+	const PgQuery__InsertStmt *ins = r->ch->node->insert_stmt;
+	const PgQuery__SelectStmt *sel = ins->select_stmt && ins->select_stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT
+	                                     ? ins->select_stmt->select_stmt : NULL;
+	const char *why = NULL;
+	bool combining = false;
+	if (sel)
+		mm_sql_walk(ins->select_stmt, find_combining, &combining);
+	struct self_ref tables = { .t = &(struct target){ .rel = ins->relation } };
+	if (sel)
+		mm_sql_walk(ins->select_stmt, find_table, &tables);
+	/* Nothing read from a table (VALUES, generate_series): no long scan to split. */
+	if (!sel || sel->n_values_lists || sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE || !tables.found)
+		return mm_rule_passthrough(r, NULL);
+	if (ins->n_returning_list || modifying_cte(ins->with_clause) || sel->with_clause)
+		why = "RETURNING or a WITH clause";
+	else if (sel->n_from_clause != 1 || sel->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+		why = "the SELECT does not read exactly one table";
+	else if (combining || sel->n_distinct_clause || sel->n_group_clause || sel->having_clause || sel->n_window_clause ||
+	         sel->limit_count || sel->limit_offset || sel->n_sort_clause || sel->n_locking_clause)
+		why = "the SELECT combines or orders rows (aggregate, DISTINCT, GROUP BY, window, LIMIT, ORDER BY or a subquery)";
+	if (why)
+		return whole(r, why);
+	const PgQuery__RangeVar *src = sel->from_clause[0]->range_var;
+	const char *sschema = src->schemaname && src->schemaname[0] ? src->schemaname : NULL;
+	struct mm_table *st = mm_model_find_table(r->model, sschema, src->relname);
+	if (!st || st->origin == MM_ORIGIN_INPUT)
+		return mm_rule_passthrough(r, st ? "the source table was created earlier in this input" : NULL);
+	if (strcmp(st->name, ins->relation->relname) == 0)
+		return whole(r, "the statement copies a table into itself: batches would walk the rows they insert");
+	struct mm_rule_ctx sr = *r;
+	sr.table = st;
+	sr.schema = st->schema;
+	sr.name = st->name;
+	sr.qtable = mm_sql_qname(a, st->schema, st->name);
+	sr.table_is_new = false;
+	struct mm_vec cols = { 0 };
+	if (!mm_rule_batch_key(&sr, &cols, NULL))
+		return whole(&sr, mm_sprintf(a, "%s has no primary key to walk in batches", sr.qtable));
+	/* The statement as written, its SELECT restricted to this batch's source keys. */
+	const char *ref = src->alias && src->alias->aliasname ? src->alias->aliasname : src->relname;
+	struct target t = { .rel = src, .from = sel->from_clause, .n_from = 1, .where = sel->where_clause, .ref = ref };
+	struct mm_buf b = MM_BUF_INIT;
+	for (size_t i = 0; i < cols.len; i++)
+		mm_buf_addf(&b, "%s%s.%s", i ? ", " : "(", mm_sql_ident(a, ref), (const char *)mm_vec_at(&cols, i));
+	mm_buf_adds(&b, ") = (");
+	for (size_t i = 0; i < cols.len; i++)
+		mm_buf_addf(&b, "%smkmig_keys.mkmig_k%zu", i ? ", " : "", i + 1);
+	mm_buf_adds(&b, ")");
+	PgQuery__Node *keyeq = mm_sql_parse_expr(r->ctx, mm_buf_arena(&b, a));
+	mm_buf_release(&b);
+	PgQuery__SelectStmt *s2 = mm_alloc(a, sizeof(*s2));
+	*s2 = *sel;
+	s2->n_from_clause = 2;
+	s2->from_clause = mm_alloc(a, 2 * sizeof(*s2->from_clause));
+	s2->from_clause[0] = range_node(a, "mkmig_keys");
+	s2->from_clause[1] = t.from[0];
+	s2->where_clause = and_node(a, keyeq, t.where);
+	PgQuery__Node *sn = mm_alloc(a, sizeof(*sn));
+	*sn = *ins->select_stmt;
+	sn->select_stmt = s2;
+	PgQuery__InsertStmt *i2 = mm_alloc(a, sizeof(*i2));
+	*i2 = *ins;
+	i2->select_stmt = sn;
+	PgQuery__Node n = *r->ch->node;
+	n.insert_stmt = i2;
+	const char *sql = mm_sql_deparse(r->ctx, &n);
+	if (!sql)
+		MM_BUG("batched INSERT does not deparse");
+	struct mm_batch_spec sp = {
+		.label = mm_sprintf(a, "insert_%zu_%zu", r->ch->stmt->off, r->index),
+		.from = src->inh ? sr.qtable : mm_sprintf(a, "ONLY %s", sr.qtable),
+		.write_sql = mm_sprintf(a, "%s RETURNING 1", sql),
+		.once = true,
+		.title = mm_sprintf(a, "%s, in batches of %ld keys of %s", mm_change_sql(r), o->batch_size, sr.qtable),
+		.why = mm_sprintf(a, "one INSERT ... SELECT of a big table runs as one long transaction (its snapshot holds back "
+		                     "vacuum, a failure loses all of it); the same statement restricted to %ld source keys at a "
+		                     "time commits batch by batch and resumes after the last committed one",
+		                  o->batch_size),
+		.phase = r->phase,
+	};
+	size_t first = r->plan->steps.len;
+	if (mm_rule_batched(&sr, &sp) != 0)
+		return -1;
+	struct mm_step *s = mm_vec_at(&r->plan->steps, first);
+	s->locks.len = 0;
+	mm_step_locks_of(r, s, r->ch->node);
+	for (size_t i = 0; i < s->locks.len; i++)
+		((struct mm_lock_use *)mm_vec_at(&s->locks, i))->work = MM_WORK_BATCHES;
+	s->down_warning = mm_sprintf(a, "the copied rows are not removed by the down script: %s", s->title);
 	return 0;
 }

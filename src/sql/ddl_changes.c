@@ -137,6 +137,10 @@ void mm_changes_from_stmts(struct mm_ctx *ctx, const struct mm_stmt_list *stmts,
 			kind = MM_CH_UPDATE;
 		else if (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
 			kind = MM_CH_DELETE;
+		else if (n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT && n->insert_stmt->select_stmt &&
+		         n->insert_stmt->select_stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+		         !n->insert_stmt->select_stmt->select_stmt->n_values_lists)
+			kind = MM_CH_INSERT_SELECT;
 		else if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT)
 			kind = MM_CH_REINDEX;
 		else if (n->node_case == PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT)
