@@ -76,6 +76,8 @@ int mm_rule_alter_type(struct mm_rule_ctx *r);
 int mm_rule_drop_index(struct mm_rule_ctx *r);
 int mm_rule_drop(struct mm_rule_ctx *r);
 int mm_rule_add_enum_value(struct mm_rule_ctx *r);
+int mm_rule_convert(struct mm_rule_ctx *r);
+int mm_rule_backfill_change(struct mm_rule_ctx *r);
 int mm_rule_dml(struct mm_rule_ctx *r);
 int mm_rule_insert_select(struct mm_rule_ctx *r);
 int mm_rule_reindex(struct mm_rule_ctx *r);

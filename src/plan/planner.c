@@ -111,13 +111,20 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		const char *after = mm_deferral_needs(&r, &deferral);
 		if (after)
 			r.phase = MM_PHASE_CONTRACT;
+		/* A spec statement's own batch size (batch-size N) for this change only. */
+		long batch_size = ctx->opt.batch_size;
+		if (ch->batch_size)
+			ctx->opt.batch_size = ch->batch_size;
 		size_t first = out->steps.len;
 		if (rule->plan(&r) != 0)
 			rc = -1;
-		for (size_t k = first; after && k < out->steps.len; k++) {
+		ctx->opt.batch_size = batch_size;
+		for (size_t k = first; k < out->steps.len; k++) {
 			struct mm_step *s = mm_vec_at(&out->steps, k);
-			mm_step_why(ctx, s, "deferred to the contract phase with %s, which still uses it until then%s%s", after,
-			            s->why ? "; " : "", s->why ? s->why : "");
+			s->lock_timeout_ms = ch->lock_timeout_ms;
+			if (after)
+				mm_step_why(ctx, s, "deferred to the contract phase with %s, which still uses it until then%s%s", after,
+				            s->why ? "; " : "", s->why ? s->why : "");
 		}
 		mm_deferral_collect(&r, &deferral, first);
 		/* The model learns each change once it is planned; the subcommands of one ALTER TABLE one
@@ -128,6 +135,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 	}
 	mm_rule_batch_cleanup_step(ctx, out);
 	order_by_phase(ctx, out);
+	mm_plan_add_guard_step(ctx, out);
 	return rc;
 }
 

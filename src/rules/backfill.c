@@ -103,6 +103,34 @@ static void add_batch_query(struct mm_buf *b, struct mm_arena *a, const struct m
 	mm_buf_addf(b, "%sINTO mkmig_batch, mkmig_seen_now, mkmig_rows;\n", indent);
 }
 
+/* The handler of an error other than a lock timeout in a batch, when the rows' values are computed
+ * by an expression that can fail on one row (a convert: overflow, a bad cast): find the first
+ * pending row of the batch whose value raises, and stop naming its key. The batches before are
+ * committed; fixing the row and running the script again resumes after them. */
+static void add_row_error_handler(struct mm_buf *b, struct mm_arena *a, const char *qtable, const struct mm_vec *cols,
+                                  const struct mm_vec *types, const char *pending_sql, const char *row_expr,
+                                  const char *job)
+{
+	const char *tcols = each_key(a, cols, NULL, "t.@");
+	mm_buf_addf(b,
+	            "            WHEN OTHERS THEN\n"
+	            "                FOR mkmig_key IN SELECT ARRAY[%s] FROM %s AS t\n"
+	            "                    WHERE (mkmig_last IS NULL OR (%s) > (%s)) AND (%s)\n"
+	            "                    ORDER BY %s LIMIT mkmig_size\n"
+	            "                LOOP\n"
+	            "                    BEGIN\n"
+	            "                        PERFORM %s FROM %s AS t WHERE (%s) = (%s);\n"
+	            "                    EXCEPTION WHEN OTHERS THEN\n"
+	            "                        RAISE EXCEPTION 'mkmig: backfill %%: the row with key (%s) = (%%) cannot be converted: %%',\n"
+	            "                            %s, pg_catalog.array_to_string(mkmig_key, ', '), SQLERRM\n"
+	            "                            USING HINT = 'fix the row (or the expression) and run the script again: the backfill resumes after the last committed batch';\n"
+	            "                    END;\n"
+	            "                END LOOP;\n"
+	            "                RAISE;\n",
+	            each_key(a, cols, NULL, "t.@::text"), qtable, tcols, each_key(a, cols, types, "mkmig_last[#]::%"), pending_sql,
+	            tcols, row_expr, qtable, tcols, each_key(a, cols, types, "mkmig_key[#]::%"), each_key(a, cols, NULL, "@"), job);
+}
+
 int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -120,6 +148,8 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 	mm_buf_addf(&b, "    mkmig_size bigint := %ld;\n", o->batch_size);
 	if (sp->declare)
 		mm_buf_addf(&b, "    %s", sp->declare);
+	if (sp->row_expr)
+		mm_buf_adds(&b, "    mkmig_key text[];\n");
 	mm_buf_adds(&b, "    mkmig_start timestamptz := pg_catalog.clock_timestamp();\n"
 	                "    mkmig_t0 timestamptz;\n    mkmig_ms double precision;\n    mkmig_attempt int;\nBEGIN\n");
 	/* A re-run after the whole change completed: the columns the copy reads may be gone. */
@@ -165,15 +195,18 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 	            "                IF mkmig_attempt >= %d THEN\n"
 	            "                    RAISE;\n"
 	            "                END IF;\n"
-	            "                PERFORM pg_catalog.pg_sleep(least(0.05 * 2 ^ mkmig_attempt, 5) * (0.5 + random()));\n"
+	            "                PERFORM pg_catalog.pg_sleep(least(0.05 * 2 ^ mkmig_attempt, 5) * (0.5 + random()));\n",
+	            o->lock_retries);
+	if (sp->row_expr)
+		add_row_error_handler(&b, a, r->qtable, &cols, &types, sp->pending_sql, sp->row_expr, job);
+	mm_buf_adds(&b,
 	            "            END;\n"
 	            "        END LOOP;\n"
 	            "        EXIT WHEN mkmig_batch IS NULL;\n"
 	            "        mkmig_last := mkmig_batch;\n"
 	            "        mkmig_total := mkmig_total + mkmig_rows;\n"
 	            "        mkmig_seen := mkmig_seen + mkmig_seen_now;\n"
-	            "        mkmig_run := mkmig_run + mkmig_seen_now;\n",
-	            o->lock_retries);
+	            "        mkmig_run := mkmig_run + mkmig_seen_now;\n");
 	mm_buf_addf(&b,
 	            "        INSERT INTO %s AS p (job, last_key, rows_done, keys_seen) VALUES (%s, mkmig_last, mkmig_total, mkmig_seen)\n"
 	            "            ON CONFLICT (job) DO UPDATE SET last_key = EXCLUDED.last_key, rows_done = EXCLUDED.rows_done, keys_seen = EXCLUDED.keys_seen;\n"
@@ -219,8 +252,23 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 	return 0;
 }
 
+static int backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                    const char *done_if, const char *row_expr);
+
 int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
                      const char *done_if)
+{
+	return backfill(r, label, set_sql, pending_sql, done_if, NULL);
+}
+
+int mm_rule_backfill_rows(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                          const char *done_if, const char *row_expr)
+{
+	return backfill(r, label, set_sql, pending_sql, done_if, row_expr);
+}
+
+static int backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                    const char *done_if, const char *row_expr)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	const struct mm_options *o = &r->ctx->opt;
@@ -234,6 +282,8 @@ int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_s
 		                        r->qtable, set_sql, each_key(a, &cols, NULL, "t.@"), each_key(a, &cols, NULL, "k.mkmig_k#"),
 		                        pending_sql),
 		.done_if = done_if,
+		.pending_sql = pending_sql,
+		.row_expr = row_expr,
 		.title = mm_sprintf(a, "backfill %s in batches of %ld rows", label, o->batch_size),
 		.why = mm_sprintf(a,
 		                  "one UPDATE of every row would hold its row locks and its snapshot for the whole table; "

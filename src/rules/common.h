@@ -51,6 +51,10 @@ const char *mm_rule_later_use(struct mm_rule_ctx *r, const char *const *names, s
 /* done_if: a SQL condition meaning the whole change already happened (a re-run): skip. */
 int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
                      const char *done_if);
+/* The same, where computing a row's value can fail on one row: row_expr (over alias t) is that
+ * value; a batch that fails finds the first row whose row_expr raises and stops with its key. */
+int mm_rule_backfill_rows(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                          const char *done_if, const char *row_expr);
 
 /* A batched write over the change's table (backfill.c): keyset batches on the primary key, the
  * batch's keys in the CTE mkmig_keys(mkmig_k1, mkmig_k2, ...); write_sql is one statement that
@@ -63,6 +67,8 @@ struct mm_batch_spec {
 	const char *done_if;    /* SQL condition: the whole change already happened, or NULL */
 	bool once;
 	const char *declare;    /* extra PL/pgSQL declarations ("name type := expr;\n"), or NULL */
+	const char *row_expr;   /* a value that can fail on one row (see mm_rule_backfill_rows), or NULL */
+	const char *pending_sql;/* with row_expr: the condition of the rows still to fill (alias t) */
 	const char *title, *why;
 	enum mm_phase phase;
 };
