@@ -215,7 +215,7 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 	            progress, job);
 	/* ETA: the keys still to walk (estimate minus walked) at this run's rate. */
 	mm_buf_addf(&b,
-	            "        RAISE NOTICE 'mkmig: %%: %% rows written, %% of ~%% keys walked, ETA %%', %s, mkmig_total, mkmig_seen,\n"
+	            "        RAISE NOTICE 'mkmig: backfill %%: %% rows updated so far, %% of ~%% keys walked, ETA %%', %s, mkmig_total, mkmig_seen,\n"
 	            "            coalesce(nullif(mkmig_estimate, 0)::text, '?'),\n"
 	            "            CASE WHEN mkmig_estimate > mkmig_seen THEN pg_catalog.justify_interval(pg_catalog.make_interval(secs =>\n"
 	            "                round(extract(epoch FROM pg_catalog.clock_timestamp() - mkmig_start) / mkmig_run * (mkmig_estimate - mkmig_seen))))::text\n"
@@ -240,7 +240,7 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 		            "        DROP TABLE %s;\n"
 		            "    END IF;\n",
 		            progress, job, progress, progress);
-	mm_buf_addf(&b, "    RAISE NOTICE 'mkmig: %% done: %% rows written', %s, mkmig_total;\nEND\n$mkmig$", job);
+	mm_buf_addf(&b, "    RAISE NOTICE 'mkmig: backfill %% done: %% rows updated', %s, mkmig_total;\nEND\n$mkmig$", job);
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, sp->phase, MM_UNIT_BATCH, sp->title);
 	mm_step_up(r->ctx, s, "%s", mm_buf_arena(&b, a));
 	mm_buf_release(&b);
