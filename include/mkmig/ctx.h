@@ -24,6 +24,8 @@ struct mm_options {
 	int lock_retries;          /* attempts before giving up on a lock */
 	long batch_size;           /* rows per committed backfill batch */
 	int batch_sleep_ms;        /* pause between batches */
+	int batch_time_ms;         /* target time per batch: the batch size adapts (0: fixed size) */
+	int max_replica_lag_ms;    /* pause batches while a replica's replay lag is above (0: off) */
 	int verbose;
 };
 

@@ -79,7 +79,7 @@ static const struct cli_verb verbs[] = {
 	  "  mkmig set-not-null orders.total --schema schema.sql" },
 
 	{ "debug", cmd_debug, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_HIDDEN, "schema [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
-	  "print internal state: 'debug schema' prints the canonical schema model", NULL },
+	  "print internal state: 'debug schema' prints the canonical schema model, 'debug locks' the lock of each statement", NULL },
 	{ "help", cmd_help, 0, "", "show this help", NULL },
 	{ "parse", cmd_parse, CLI_TAKES_FILES | CLI_HIDDEN, "[FILE...]",
 	  "list the statements mkmig reads, with their positions (debugging)", NULL },
@@ -141,6 +141,8 @@ void cli_print_options(FILE *out)
 	        "  --lock-retries N     attempts when a lock times out (default 10)\n"
 	        "  --batch-size N       rows per committed backfill batch (default 5000)\n"
 	        "  --batch-sleep MS     pause between backfill batches (default 0)\n"
+	        "  --batch-time MS      adapt the batch size so a batch takes about MS (default: fixed size)\n"
+	        "  --max-replica-lag MS pause batches while a replica's replay lag is above MS (default: off)\n"
 	        "  -v, --verbose        say more on stderr\n"
 	        "  -h, --help           show this help\n\n"
 	        "By default the script stops at the first checkpoint, where the application must be\n"

@@ -26,6 +26,8 @@ static void comment(struct mm_buf *out, const char *prefix, const char *text)
 
 static void emit_lock_comment(const struct mm_step *s, struct mm_buf *out)
 {
+	if (s->lock_note)
+		comment(out, "  lock: unknown: ", s->lock_note);
 	struct mm_buf line = MM_BUF_INIT;
 	for (size_t i = 0; i < s->locks.len; i++) {
 		const struct mm_lock_use *l = mm_vec_at(&s->locks, i);
@@ -185,7 +187,9 @@ void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm
 			mm_buf_addf(out, "     lock: %s on %s: %s; %s\n", mm_lock_name(l->mode), l->table,
 			            mm_lock_blocks(l->mode), mm_work_name(l->work));
 		}
-		if (!s->locks.len)
+		if (s->lock_note)
+			mm_buf_addf(out, "     lock: unknown: %s\n", s->lock_note);
+		else if (!s->locks.len)
 			mm_buf_adds(out, "     lock: none on existing tables\n");
 		if (s->why)
 			mm_buf_addf(out, "     why: %s\n", s->why);

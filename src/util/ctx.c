@@ -14,6 +14,8 @@ void mm_options_default(struct mm_options *o)
 	o->lock_retries = 10;
 	o->batch_size = 5000;
 	o->batch_sleep_ms = 0;
+	o->batch_time_ms = 0;
+	o->max_replica_lag_ms = 0;
 }
 
 void mm_ctx_init(struct mm_ctx *ctx)
