@@ -26,6 +26,7 @@ void mm_ctx_init(struct mm_ctx *ctx)
 void mm_ctx_release(struct mm_ctx *ctx)
 {
 	mm_arena_release(&ctx->arena);
+	mm_map_clear(&ctx->deparse_memo);
 	memset(&ctx->diags, 0, sizeof(ctx->diags));
 }
 
