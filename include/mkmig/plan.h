@@ -68,6 +68,7 @@ struct mm_step {
 	const char *down_warning;/* said in the down script and on stderr (e.g. data cannot return) */
 	struct mm_vec locks;     /* struct mm_lock_use * */
 	bool no_timeout;         /* long by design: no statement_timeout (VALIDATE, scans) */
+	bool on_new_table;       /* its table was created earlier in this input: no one waits on it */
 	const struct mm_change *change;
 };
 

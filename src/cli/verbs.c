@@ -36,6 +36,8 @@ const struct cli_verb *cli_default_verb(void)
 
 void cli_print_usage(FILE *out)
 {
+	struct mm_options dflt;
+	mm_options_default(&dflt);
 	fprintf(out,
 	        "usage: mkmig [OPTIONS] [FILE...]        rewrite naive DDL into a safe script\n"
 	        "       mkmig COMMAND [OPTIONS] [ARGS]\n\n"
@@ -50,15 +52,17 @@ void cli_print_usage(FILE *out)
 	        "  --dir DIR            learn the existing schema from a migrations directory\n"
 	        "  --db CONNINFO        learn the existing schema from a live database\n"
 	        "  --pg-version N       the PostgreSQL major version to target (%d-%d, default %d)\n"
-	        "  --lock-timeout MS    lock_timeout for blocking statements (default 2000)\n"
+	        "  --lock-timeout MS    lock_timeout for blocking statements: the longest traffic\n"
+	        "                       waits behind one attempt (default %d)\n"
 	        "  --statement-timeout MS  statement_timeout for catalog-only statements (default 30000)\n"
-	        "  --lock-retries N     attempts when a lock times out (default 10)\n"
+	        "  --lock-retries N     attempts when a lock times out (default %d)\n"
 	        "  --batch-size N       rows per committed backfill batch (default 5000)\n"
 	        "  --batch-sleep MS     pause between backfill batches (default 0)\n"
 	        "  -v, --verbose        say more on stderr\n"
 	        "  -h, --help           show this help\n\n"
 	        "exit status: 0 ok, 1 hazards found (check), 2 bad input or usage\n",
-	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT);
+	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT, dflt.lock_timeout_ms,
+	        dflt.lock_retries);
 }
 
 const char *cli_verb_name(size_t i)

@@ -235,6 +235,7 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 		           mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, c->conname)),
 		                         mm_rule_alter_sql(r, cmd)));
 	}
+	s->on_new_table = r->table_is_new;
 	if (lock != MM_LOCK_NONE && r->qtable)
 		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,
 		             work);
