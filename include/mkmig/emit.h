@@ -19,8 +19,35 @@ void mm_emit_psql_phases(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm
 /* `mkmig plan`: each step, its phase, unit, locks and why. */
 void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_buf *out);
 
-/* One step's SQL as it runs (lock settings, retry wrapper), for emitters that write one file
- * per unit. */
+/* Who opens the transaction around a transactional unit. */
+enum mm_tx_wrap {
+	MM_TXW_SESSION,  /* nobody: a psql script in autocommit; session SET, BEGIN/COMMIT only
+	                    around several plain statements */
+	MM_TXW_RUNNER,   /* the runner (Flyway, dbmate, goose, Liquibase): SET LOCAL, no BEGIN */
+	MM_TXW_FILE,     /* the file itself (golang-migrate, sqitch, plain): BEGIN; SET LOCAL ...; COMMIT; */
+};
+
+/* How the runner sends a unit, so each step's SQL fits it (formats.md §0, §10). */
+struct mm_sql_style {
+	enum mm_tx_wrap tx;
+	bool one_string;         /* a non-transactional unit reaches the server as one string: it
+	                            must be exactly one statement, so no SET around it */
+	bool reset_after;        /* the runner reuses the connection: a non-transactional unit
+	                            resets the settings it made */
+	const char *body_begin;  /* line before a statement with a dollar-quoted body (goose's
+	                            StatementBegin), or NULL */
+	const char *body_end;
+};
+extern const struct mm_sql_style mm_style_psql;
+
+/* One step's SQL as it runs (lock settings, retry call), for the psql script. */
 void mm_emit_step_sql(struct mm_ctx *ctx, const struct mm_step *s, enum mm_direction dir, struct mm_buf *out);
+/* The same for a runner's file. */
+void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum mm_direction dir,
+                             const struct mm_sql_style *st, struct mm_buf *out);
+/* Does the step call pg_temp.mkmig_retry (so the file must define it first)? */
+bool mm_step_needs_retry(const struct mm_step *s, enum mm_direction dir);
+/* The definition of pg_temp.mkmig_retry, once per file or script, before the first call. */
+void mm_emit_retry_helper(struct mm_ctx *ctx, const struct mm_sql_style *st, struct mm_buf *out);
 
 #endif

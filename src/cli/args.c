@@ -16,6 +16,7 @@
 enum opt_id {
 	OPT_DOWN = 256, OPT_SCHEMA, OPT_DIR, OPT_DB, OPT_PG_VERSION, OPT_LOCK_TIMEOUT,
 	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_COLOR, OPT_PHASE, OPT_ALL_PHASES,
+	OPT_OUT, OPT_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -32,6 +33,8 @@ static const struct option long_options[] = {
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "phase", required_argument, NULL, OPT_PHASE },
 	{ "all-phases", no_argument, NULL, OPT_ALL_PHASES },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -50,6 +53,9 @@ static unsigned option_needs(int id)
 	case OPT_DIR:
 	case OPT_DB:
 		return CLI_TAKES_SCHEMA;
+	case OPT_OUT:
+	case OPT_FORMAT:
+		return CLI_TAKES_OUT;
 	default:
 		return 0;
 	}
@@ -148,6 +154,12 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			if (args->phase == CLI_PHASE_CONTRACT)
 				return usage_error(verb, "--phase and --all-phases exclude each other%s%s", "", "");
 			args->phase = CLI_PHASE_ALL;
+			break;
+		case OPT_OUT:
+			args->out = optarg;
+			break;
+		case OPT_FORMAT:
+			args->format = optarg;
 			break;
 		case OPT_PG_VERSION:
 			if (parse_number(verb, c, optarg, MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, &v))

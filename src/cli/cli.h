@@ -18,6 +18,7 @@ enum cli_flags {
 	CLI_TAKES_PHASE = 1 << 4,   /* --phase contract, --all-phases */
 	CLI_SPEC = 1 << 5,          /* a change-spec statement: the positional words are its arguments */
 	CLI_SPEC_FILES = 1 << 6,    /* the input files are change-spec files whatever their names */
+	CLI_TAKES_OUT = 1 << 7,     /* --out DIR / --format LAYOUT */
 };
 
 /* Which phases the output holds (mirrors enum mm_phase_sel in plan.h). */
@@ -28,6 +29,8 @@ struct cli_args {
 	struct mm_vec schemas;  /* const char *: --schema files */
 	const char *dir;        /* --dir */
 	const char *db;         /* --db */
+	const char *out;        /* --out: a migrations directory to write into */
+	const char *format;     /* --format: its layout (detected when NULL) */
 	bool down;
 	bool color;
 	struct mm_vec rest;     /* const char *: verb-specific words */
@@ -72,6 +75,17 @@ int cmd_debug(struct mm_ctx *ctx, struct cli_args *args);
 struct mm_model;
 int cli_load_model(struct mm_ctx *ctx, struct cli_args *args, struct mm_model **out);
 int cmd_help(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_status(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_verify(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_complete(struct mm_ctx *ctx, struct cli_args *args);
+/* With --out: choose the layout and, when no schema source was given, read the schema from the
+ * directory itself. Call before loading the model. */
+struct mm_layout;
+int cli_out_prepare(struct mm_ctx *ctx, struct cli_args *args, const struct mm_layout **layout);
+/* With --out: write the plan into the directory (dry_run: list what would be written). */
+struct mm_plan;
+int cli_out_write(struct mm_ctx *ctx, struct cli_args *args, const struct mm_layout *layout,
+                  const struct mm_plan *plan, bool dry_run);
 int cmd_version(struct mm_ctx *ctx, struct cli_args *args);
 
 #endif

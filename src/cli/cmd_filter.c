@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "mkmig/emit.h"
+#include "mkmig/layout.h"
 #include "mkmig/spec.h"
 
 #include <string.h>
@@ -129,12 +130,26 @@ static void note_selection(struct mm_ctx *ctx, const struct cli_args *args, cons
 int cmd_filter(struct mm_ctx *ctx, struct cli_args *args)
 {
 	struct mm_plan plan = { 0 };
-	if (compile(ctx, args, &plan) != 0 || ctx->diags.nerrors)
+	const struct mm_layout *layout = NULL;
+	if (args->out && args->down) {
+		mm_error(ctx, NULL, 0, 0, "--out writes the downs beside the ups; --down is for the filter's script");
 		return MM_EXIT_USAGE;
-	enum mm_phase_sel sel = selection(args);
+	}
+	if (args->out && args->phase != CLI_PHASE_DEFAULT) {
+		mm_error(ctx, NULL, 0, 0,
+		         "--out writes the steps up to the checkpoint and keeps the contract pending in %s; write it "
+		         "with 'mkmig complete --out %s' once the application is deployed",
+		         MM_MANIFEST_NAME, args->out);
+		return MM_EXIT_USAGE;
+	}
+	if ((args->out && cli_out_prepare(ctx, args, &layout) != 0) || compile(ctx, args, &plan) != 0 ||
+	    ctx->diags.nerrors)
+		return MM_EXIT_USAGE;
+	/* --out writes up to the checkpoint and records the rest: its warnings are all said now. */
+	enum mm_phase_sel sel = args->out ? MM_SEL_ALL : selection(args);
 	report_warnings(ctx, &plan, args->down, sel);
-	/* Output: the psql script. (--out DIR, the migration-tool layouts, hooks in here: it writes
-	 * the same selection mm_plan_selects gives, and records the held-back contract.) */
+	if (args->out)
+		return cli_out_write(ctx, args, layout, &plan, false) ? MM_EXIT_USAGE : MM_EXIT_OK;
 	struct mm_buf out = MM_BUF_INIT;
 	mm_emit_psql_phases(ctx, &plan, args->down ? MM_DOWN : MM_UP, sel, &out);
 	note_selection(ctx, args, &plan, sel);
@@ -146,17 +161,25 @@ int cmd_filter(struct mm_ctx *ctx, struct cli_args *args)
 int cmd_plan(struct mm_ctx *ctx, struct cli_args *args)
 {
 	struct mm_plan plan = { 0 };
+	const struct mm_layout *layout = NULL;
 	/* `mkmig plan rename users.user_name username`: the statement's plan. */
 	if (args->files.len && mm_spec_is_verb(mm_vec_at(&args->files, 0))) {
 		args->spec_verb = mm_vec_at(&args->files, 0);
 		args->files.items++;
 		args->files.len--;
 	}
-	if (compile(ctx, args, &plan) != 0 || ctx->diags.nerrors)
+	if ((args->out && cli_out_prepare(ctx, args, &layout) != 0) || compile(ctx, args, &plan) != 0 ||
+	    ctx->diags.nerrors)
 		return MM_EXIT_USAGE;
 	struct mm_buf out = MM_BUF_INIT;
 	mm_emit_plan_text(ctx, &plan, &out);
 	fwrite(out.buf, 1, out.len, stdout);
 	mm_buf_release(&out);
+	if (args->out) {
+		fputc('\n', stdout);
+		fflush(stdout);
+		if (cli_out_write(ctx, args, layout, &plan, true) != 0)
+			return MM_EXIT_USAGE;
+	}
 	return MM_EXIT_OK;
 }

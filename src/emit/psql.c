@@ -42,9 +42,24 @@ static void emit_header(struct mm_ctx *ctx, enum mm_direction dir, enum mm_phase
 	            MKMIG_VERSION, dir == MM_UP ? "up" : "down", part_names[sel], ctx->opt.pg_version);
 }
 
+/* The retry helper, once, before the first selected step that calls it. */
+static void emit_helper_if_needed(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir,
+                                  enum mm_phase_sel sel, struct mm_buf *out)
+{
+	for (size_t i = 0; i < plan->steps.len; i++) {
+		const struct mm_step *s = mm_vec_at(&plan->steps, i);
+		if (mm_plan_selects(plan, s, sel) && mm_step_needs_retry(s, dir)) {
+			mm_buf_addch(out, '\n');
+			mm_emit_retry_helper(ctx, &mm_style_psql, out);
+			return;
+		}
+	}
+}
+
 static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase_sel sel, struct mm_buf *out)
 {
 	int phase = -1;
+	emit_helper_if_needed(ctx, plan, MM_UP, sel, out);
 	for (size_t i = 0; i < plan->steps.len; i++) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, i);
 		if (!mm_plan_selects(plan, s, sel))
@@ -74,6 +89,7 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phas
 static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase_sel sel, struct mm_buf *out)
 {
 	int phase = -1;
+	emit_helper_if_needed(ctx, plan, MM_DOWN, sel, out);
 	for (size_t k = plan->steps.len; k-- > 0;) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, k);
 		if (!mm_plan_selects(plan, s, sel) || (!s->down.len && !s->down_warning))

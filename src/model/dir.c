@@ -360,6 +360,15 @@ static struct mm_source *dbmate_up_source(struct mm_ctx *ctx, struct mm_source *
 
 static int replay(struct mm_model *m, const char *path, bool dbmate)
 {
+	struct mm_source *naive;
+	switch (mm_model_mkmig_substitute(m, path, &naive)) {
+	case 1:
+		return 0;
+	case 2:
+		return mm_model_load_source(m, naive);
+	default:
+		break;
+	}
 	struct mm_source *src = mm_sql_read(m->ctx, path);
 	if (!src)
 		return -1;

@@ -134,3 +134,102 @@ int mm_mkdir_p(const char *path)
 	free(p);
 	return rc != 0 && errno != EEXIST ? -1 : 0;
 }
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+static char *parent_dir(const char *path)
+{
+	char *d = mm_xstrdup(path);
+	char *slash = strrchr(d, '/');
+	if (!slash) {
+		free(d);
+		return NULL;
+	}
+	*slash = '\0';
+	return d;
+}
+
+int mm_write_files_new(const char *const *paths, const char *const *texts, const size_t *lens, size_t n,
+                       size_t *failed)
+{
+	char **tmps = mm_xcalloc(n ? n : 1, sizeof(char *));
+	bool *placed = mm_xcalloc(n ? n : 1, sizeof(bool));
+	size_t i = 0;
+	int e = 0;
+	struct stat st;
+	/* Refuse before touching anything: no file of the run may exist already. */
+	for (i = 0; i < n; i++)
+		if (lstat(paths[i], &st) == 0) {
+			e = EEXIST;
+			goto fail;
+		}
+	for (i = 0; i < n; i++) {
+		char *parent = parent_dir(paths[i]);
+		int rc = parent ? mm_mkdir_p(parent) : 0;
+		free(parent);
+		if (rc != 0) {
+			e = errno;
+			goto fail;
+		}
+		size_t plen = strlen(paths[i]);
+		tmps[i] = mm_xmalloc(plen + 32);
+		snprintf(tmps[i], plen + 32, "%s.mkmig-tmp.%ld", paths[i], (long)getpid());
+		int fd = open(tmps[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			e = errno;
+			free(tmps[i]);
+			tmps[i] = NULL;
+			goto fail;
+		}
+		if (write_all(fd, texts[i], lens[i]) != 0 || fsync(fd) != 0) {
+			e = errno ? errno : EIO;
+			close(fd);
+			goto fail;
+		}
+		if (close(fd) != 0) {
+			e = errno;
+			goto fail;
+		}
+	}
+	/* link() fails with EEXIST instead of replacing a file that appeared meanwhile. */
+	for (i = 0; i < n; i++) {
+		if (link(tmps[i], paths[i]) != 0) {
+			e = errno;
+			goto fail;
+		}
+		placed[i] = true;
+	}
+	for (i = 0; i < n; i++) {
+		unlink(tmps[i]);
+		free(tmps[i]);
+	}
+	free(tmps);
+	free(placed);
+	return 0;
+fail:
+	*failed = i;
+	for (size_t k = 0; k < n; k++) {
+		if (placed[k])
+			unlink(paths[k]);
+		if (tmps[k]) {
+			unlink(tmps[k]);
+			free(tmps[k]);
+		}
+	}
+	free(tmps);
+	free(placed);
+	errno = e;
+	return -1;
+}

