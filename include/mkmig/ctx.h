@@ -33,6 +33,8 @@ struct mm_ctx {
 	struct mm_arena arena;
 	struct mm_diags diags;
 	struct mm_options opt;
+	struct mm_map deparse_memo;   /* deparsed type names and constraint definitions by their shape
+	                              (pgq.c, model/definition.c; in the arena) */
 };
 
 void mm_ctx_init(struct mm_ctx *ctx);
