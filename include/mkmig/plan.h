@@ -69,6 +69,7 @@ struct mm_step {
 	struct mm_vec locks;     /* struct mm_lock_use * */
 	const char *lock_note;   /* locks that cannot be listed (a DO block, CALL): why, or NULL */
 	bool no_timeout;         /* long by design: no statement_timeout (VALIDATE, scans) */
+	bool on_new_table;       /* its table was created earlier in this input: no one waits on it */
 	int lock_timeout_ms;     /* this step's lock_timeout (0: --lock-timeout), from its change */
 	const struct mm_change *change;
 };

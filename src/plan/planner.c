@@ -288,6 +288,7 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 		           mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, c->conname)),
 		                         mm_rule_alter_sql(r, cmd)));
 	}
+	s->on_new_table = r->table_is_new;
 	mm_step_locks_of(r, s, ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD
 	                           ? single_cmd_stmt(r->ctx, ch, ch->node) : ch->node);
 	/* Dropping a foreign key drops its RI triggers on the referenced table too, under ACCESS
