@@ -68,4 +68,8 @@ int mm_rule_add_enum_value(struct mm_rule_ctx *r);
 int mm_rule_convert(struct mm_rule_ctx *r);
 int mm_rule_backfill_change(struct mm_rule_ctx *r);
 
+/* Guard the steps a later change of the same input renames or drops from under them, so a second
+ * run of the script skips them (rerun.c); after ordering, before the contract guard step. */
+void mm_plan_guard_reruns(struct mm_ctx *ctx, struct mm_plan *plan);
+
 #endif

@@ -243,6 +243,7 @@ class Gen:
         c = self.r.choice(cands)
         ix = self.objname(("u" if unique else "") + "ix")
         c.indexed = t.touched = True
+        t.cic = c.cic = True  # built CONCURRENTLY: non-transactional
         self.add("CREATE %sINDEX %s ON %s (%s);" % ("UNIQUE " if unique else "", ident(ix), ident(t.name), ident(c.name)),
                  "add-index %s %s%s name %s;" % (ident(t.name), ident(c.name), " unique" if unique else "", ident(ix)))
         return True
@@ -376,11 +377,10 @@ class Gen:
         return True
 
     def ch_rename_column(self):
-        # known: an added column renamed in place, rerun (tests/prop/cases/rename_added_column)
-        # known: a column changed earlier in the input, renamed, rerun
-        # (tests/prop/cases/rename_column_after_set_not_null)
+        # known: a concurrent index build earlier on the column's table fails on a rerun
+        # (tests/prop/cases/rename_table_after_create_index)
         cands = [(t, c) for t in self.plain_tables() for c in self.free_cols(t)
-                 if not (self.avoid_known and (c.added or c.touched))]
+                 if not (self.avoid_known and getattr(t, "cic", False))]
         if not cands:
             return False
         t, c = self.r.choice(cands)
@@ -395,10 +395,10 @@ class Gen:
         return True
 
     def ch_rename_table(self):
-        # known: earlier steps of the input on the old name fail on a rerun
-        # (tests/prop/cases/rename_table_after_change)
+        # known: a concurrent index build earlier on the table fails on a rerun
+        # (tests/prop/cases/rename_table_after_create_index)
         ts = [t for t in self.plain_tables() if not t.referenced and not t.refs
-              and not (self.avoid_known and t.touched)]
+              and not (self.avoid_known and getattr(t, "cic", False))]
         if not ts:
             return False
         t = self.r.choice(ts)
@@ -413,10 +413,8 @@ class Gen:
         return True
 
     def ch_drop_column(self):
-        # known: a column changed earlier in the input, dropped, rerun (seed 3151; the family of
-        # tests/prop/cases/rename_column_after_set_not_null)
         cands = [(t, c) for t in self.plain_tables() for c in self.free_cols(t)
-                 if not (self.avoid_known and c.touched)]
+                 if not (self.avoid_known and getattr(t, "cic", False))]
         if not cands:
             return False
         t, c = self.r.choice(cands)
@@ -441,11 +439,10 @@ class Gen:
         return True
 
     def ch_drop_table(self):
-        # known: earlier steps on a dropped table fail on a rerun
-        # (tests/prop/cases/drop_table_after_set_not_null); the down of a dropped partitioned
-        # table loses its partitions (tests/prop/cases/drop_partitioned_table)
+        # known: the down of a dropped partitioned table loses its partitions
+        # (tests/prop/cases/drop_partitioned_table)
         ts = [t for t in self.tables if not t.referenced and not t.refs and len(self.tables) > 1
-              and not (self.avoid_known and (t.touched or t.partitioned))]
+              and not (self.avoid_known and getattr(t, "cic", False))]
         if not ts:
             return False
         t = self.r.choice(ts)
