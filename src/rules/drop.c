@@ -248,10 +248,15 @@ static int drop_table(struct mm_rule_ctx *r)
 			if (strncmp(q, "--", 2) != 0)
 				mm_step_down(r->ctx, s, "%s", q);
 		}
-		s->down_warning = mm_rule_partitioning_lost(t)
-		                          ? mm_sprintf(a, "%s is re-created empty and not partitioned (its partitions' bounds are "
-		                                          "unknown): its data and partitioning cannot be restored", qt)
-		                          : mm_sprintf(a, "%s is re-created empty: its data cannot be restored", qt);
+		if (!mm_rule_partitioning_lost(t))
+			s->down_warning = mm_sprintf(a, "%s is re-created empty: its data cannot be restored", qt);
+		else if (!t->partition_key)
+			s->down_warning = mm_sprintf(a, "%s is re-created empty and not partitioned (its partition key is "
+			                                "unknown): its data, partitioning and partitions cannot be restored", qt);
+		else
+			s->down_warning = mm_sprintf(a, "%s is re-created empty and without the partitions whose bounds mkmig "
+			                                "does not know (attached with ATTACH PARTITION, or sub-partitioned): "
+			                                "its data and those partitions cannot be restored", qt);
 	}
 	return 0;
 }
