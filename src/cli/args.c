@@ -15,8 +15,8 @@
 
 enum opt_id {
 	OPT_DOWN = 256, OPT_SCHEMA, OPT_DIR, OPT_DB, OPT_PG_VERSION, OPT_LOCK_TIMEOUT,
-	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_COLOR, OPT_PHASE, OPT_ALL_PHASES,
-	OPT_OUT, OPT_FORMAT,
+	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_LOCK_WAIT, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_BATCH_TIME, OPT_MAX_REPLICA_LAG, OPT_COLOR, OPT_PHASE,
+	OPT_ALL_PHASES, OPT_OUT, OPT_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -28,8 +28,11 @@ static const struct option long_options[] = {
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT },
 	{ "lock-retries", required_argument, NULL, OPT_LOCK_RETRIES },
+	{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "batch-sleep", required_argument, NULL, OPT_BATCH_SLEEP },
+	{ "batch-time", required_argument, NULL, OPT_BATCH_TIME },
+	{ "max-replica-lag", required_argument, NULL, OPT_MAX_REPLICA_LAG },
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "phase", required_argument, NULL, OPT_PHASE },
 	{ "all-phases", no_argument, NULL, OPT_ALL_PHASES },
@@ -186,6 +189,11 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 				return MM_EXIT_USAGE;
 			o->lock_retries = (int)v;
 			break;
+		case OPT_LOCK_WAIT:
+			if (parse_number(verb, c, optarg, 1, INT_MAX, &v))
+				return MM_EXIT_USAGE;
+			o->lock_wait_ms = (int)v;
+			break;
 		case OPT_BATCH_SIZE:
 			if (parse_number(verb, c, optarg, 1, 100000000, &v))
 				return MM_EXIT_USAGE;
@@ -195,6 +203,16 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			if (parse_number(verb, c, optarg, 0, 3600000, &v))
 				return MM_EXIT_USAGE;
 			o->batch_sleep_ms = (int)v;
+			break;
+		case OPT_BATCH_TIME:
+			if (parse_number(verb, c, optarg, 0, 3600000, &v))
+				return MM_EXIT_USAGE;
+			o->batch_time_ms = (int)v;
+			break;
+		case OPT_MAX_REPLICA_LAG:
+			if (parse_number(verb, c, optarg, 0, 86400000, &v))
+				return MM_EXIT_USAGE;
+			o->max_replica_lag_ms = (int)v;
 			break;
 		default:
 			MM_BUG("option %d has no handler", c);
