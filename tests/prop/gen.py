@@ -315,6 +315,7 @@ class Gen:
             return False
         t, c = self.r.choice(cands)
         c.indexed = t.touched = True
+        t.cic = True  # its index is built CONCURRENTLY first: non-transactional
         uq = self.objname("uq")
         self.add("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE (%s);" % (ident(t.name), ident(uq), ident(c.name)),
                  "add-unique %s.%s name %s;" % (ident(t.name), ident(c.name), ident(uq)))
