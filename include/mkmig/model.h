@@ -97,6 +97,7 @@ struct mm_table {
 	const char *partition_parent_schema, *partition_parent; /* NULL unless a partition */
 	struct mm_vec partitions;  /* struct mm_table *: children of a partitioned table */
 	const char *partition_key; /* partitioned: pg_get_partkeydef form, e.g. "RANGE (created_at)" */
+	const char *partition_bound; /* a partition: "FOR VALUES ..." / "DEFAULT" as written, NULL when unknown */
 	struct mm_vec view_deps;   /* views / materialized views: const char * "schema.table" they read */
 	const char *view_definition;
 	double est_rows;           /* reltuples from --db; -1 when unknown */

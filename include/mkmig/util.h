@@ -111,12 +111,13 @@ int mm_read_file(const char *path, char **out, size_t *len, size_t max);
  * file unless overwrite is true. Returns 0, or -1 with errno set (EEXIST when it would overwrite). */
 int mm_write_file_atomic(const char *path, const char *data, size_t len, bool overwrite);
 int mm_mkdir_p(const char *path);
-/* Write several new files as one: each goes to a temporary file first, then all are linked into
- * place; none replaces an existing file, and when any step fails every file this call placed and
- * every temporary file is removed again (so a failed run leaves nothing behind). Parent
- * directories are created. On failure returns -1 with errno set and *failed = the index of the
- * file that could not be written. */
-int mm_write_files_new(const char *const *paths, const char *const *texts, const size_t *lens, size_t n,
-                       size_t *failed);
+/* Write files into dir as one unit that survives SIGKILL (src/util/stage.c): rels[i] relative to
+ * dir, new (refused when it exists) or replace[i]; new files must come before replaced ones.
+ * Returns 0, or -1 with errno set and *failed = the index of the file at fault. */
+int mm_stage_write(const char *dir, const char *const *rels, const char *const *texts, const size_t *lens,
+                   const bool *replace, size_t n, size_t *failed);
+/* Finish (or discard, when not yet committed) the stage of every mkmig run on dir that is no
+ * longer alive; call before reading dir. -1 with errno set when a committed stage cannot be placed. */
+int mm_stage_recover(const char *dir);
 
 #endif

@@ -28,8 +28,12 @@ int cli_out_write(struct mm_ctx *ctx, struct cli_args *args, const struct mm_lay
 
 static const char *one_dir(struct mm_ctx *ctx, struct cli_args *args, const char *verb)
 {
-	if (args->files.len == 1)
-		return mm_vec_at(&args->files, 0);
+	if (args->files.len == 1) {
+		/* What a killed --out run committed is finished first, so the verb reads the whole run. */
+		const char *dir = mm_vec_at(&args->files, 0);
+		mm_stage_recover(dir);
+		return dir;
+	}
 	mm_error(ctx, NULL, 0, 0, "usage: mkmig %s DIR (the migrations directory)", verb);
 	return NULL;
 }
@@ -60,6 +64,7 @@ int cmd_complete(struct mm_ctx *ctx, struct cli_args *args)
 		mm_error(ctx, NULL, 0, 0, "usage: mkmig complete [CHANGE] --out DIR");
 		return MM_EXIT_USAGE;
 	}
+	mm_stage_recover(args->out);
 	struct mm_buf out = MM_BUF_INIT;
 	int rc = mm_layout_complete(ctx, args->out, args->files.len ? mm_vec_at(&args->files, 0) : NULL, &out);
 	fwrite(out.buf, 1, out.len, stderr);

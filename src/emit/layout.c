@@ -32,6 +32,10 @@ const char *mm_layout_names(void)
 
 int mm_layout_choose(struct mm_ctx *ctx, const char *dir, const char *format, const struct mm_layout **out)
 {
+	/* A run killed after its commit point is finished before anything reads the directory. */
+	if (mm_stage_recover(dir) != 0)
+		return mm_error(ctx, NULL, 0, 0, "--out %s: cannot finish an interrupted earlier run (%s/.mkmig-tmp): %s", dir,
+		                dir, strerror(errno));
 	if (format) {
 		*out = mm_layout_find(format);
 		if (!*out)
@@ -118,52 +122,38 @@ static void record_files(struct mm_ctx *ctx, const struct mm_layout *l, struct m
 	}
 }
 
-/* Write run->files, then the files it extends, then the manifest; on any failure nothing of the
- * run stays (new files removed, extended ones given back their old content). */
+/* Write run->files and the manifest as one unit (src/util/stage.c): on any failure, and after a
+ * SIGKILL at any point once the next run has recovered, either every file of the run is in place
+ * or none is. New files come first, the files it extends next, mkmig.sum last. */
 static int commit_run(struct mm_ctx *ctx, struct mm_layout_run *run, const struct mm_manifest *m)
 {
 	struct mm_arena *a = &ctx->arena;
-	size_t n = 0, total = run->files.len;
-	const char **paths = mm_alloc(a, (total + 1) * sizeof(char *));
-	const char **texts = mm_alloc(a, (total + 1) * sizeof(char *));
-	size_t *lens = mm_alloc(a, (total + 1) * sizeof(size_t));
-	for (size_t i = 0; i < total; i++) {
-		const struct mm_out_file *f = mm_vec_at(&run->files, i);
-		if (f->replace)
-			continue;
-		paths[n] = mm_sprintf(a, "%s/%s", run->dir, f->path);
-		texts[n] = f->text;
-		lens[n++] = f->len;
-	}
-	size_t failed = 0;
-	if (mm_write_files_new(paths, texts, lens, n, &failed) != 0)
-		return mm_error(ctx, NULL, 0, 0, "%s: %s%s; nothing was written", paths[failed], strerror(errno),
-		                errno == EEXIST ? " (mkmig never overwrites a migration)" : "");
+	size_t n = 0, total = run->files.len + 1;
+	const char **rels = mm_alloc(a, total * sizeof(char *));
+	const char **texts = mm_alloc(a, total * sizeof(char *));
+	size_t *lens = mm_alloc(a, total * sizeof(size_t));
+	bool *replace = mm_alloc(a, total * sizeof(bool));
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < run->files.len; i++) {
+			const struct mm_out_file *f = mm_vec_at(&run->files, i);
+			if (f->replace != (pass == 1))
+				continue;
+			rels[n] = f->path;
+			texts[n] = f->text;
+			lens[n] = f->len;
+			replace[n++] = f->replace;
+		}
 	struct mm_buf sum = MM_BUF_INIT;
 	mm_manifest_format(ctx, m, &sum);
-	const char *mpath = mm_sprintf(a, "%s/%s", run->dir, MM_MANIFEST_NAME);
-	size_t replaced = 0;
-	const char *bad = NULL;
-	int e = 0;
-	for (size_t i = 0; i < total && !bad; i++, replaced = i) {
-		const struct mm_out_file *f = mm_vec_at(&run->files, i);
-		const char *path = mm_sprintf(a, "%s/%s", run->dir, f->path);
-		if (f->replace && mm_write_file_atomic(path, f->text, f->len, true) != 0)
-			bad = path, e = errno;
-	}
-	if (!bad && mm_write_file_atomic(mpath, sum.buf, sum.len, true) != 0)
-		bad = mpath, e = errno;
+	rels[n] = MM_MANIFEST_NAME;
+	texts[n] = mm_strndup(a, sum.buf, sum.len);
+	lens[n] = sum.len;
+	replace[n++] = true;
 	mm_buf_release(&sum);
-	if (bad) {
-		for (size_t i = 0; i < n; i++)
-			unlink(paths[i]);
-		for (size_t i = 0; i < replaced; i++) {
-			const struct mm_out_file *f = mm_vec_at(&run->files, i);
-			if (f->replace)
-				mm_write_file_atomic(mm_sprintf(a, "%s/%s", run->dir, f->path), f->old, f->old_len, true);
-		}
-		return mm_error(ctx, NULL, 0, 0, "%s: %s; nothing was written", bad, strerror(e));
-	}
+	size_t failed = 0;
+	if (mm_stage_write(run->dir, rels, texts, lens, replace, n, &failed) != 0)
+		return mm_error(ctx, NULL, 0, 0, "%s/%s: %s%s; nothing was written", run->dir, rels[failed], strerror(errno),
+		                errno == EEXIST ? " (mkmig never overwrites a migration)" : "");
 	return 0;
 }
 

@@ -408,6 +408,27 @@ static int add_pending(struct mm_apply *ap, struct mm_table *t, struct mm_vec *l
 	return rc;
 }
 
+/* A partition's bound as written, so a down script can re-create the partition (the bound's
+ * location is its FROM / IN / WITH; the rest of the statement must be the bound alone). */
+static const char *partition_bound(struct mm_model *m, const struct mm_stmt *st, const PgQuery__CreateStmt *cs)
+{
+	const PgQuery__PartitionBoundSpec *b = cs->partbound;
+	struct mm_arena *a = &m->ctx->arena;
+	if (b->is_default)
+		return "DEFAULT";
+	if (b->strategy && b->strategy[0] == 'h')
+		return mm_sprintf(a, "FOR VALUES WITH (MODULUS %d, REMAINDER %d)", b->modulus, b->remainder);
+	if (cs->partspec || cs->n_options || (cs->tablespacename && *cs->tablespacename) ||
+	    (cs->access_method && *cs->access_method) || b->location < 0 ||
+	    (size_t)b->location < st->off || (size_t)b->location >= st->off + st->len)
+		return NULL;
+	const char *text = st->src->text + b->location;
+	size_t n = st->off + st->len - (size_t)b->location;
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\n' || text[n - 1] == '\t'))
+		n--;
+	return mm_sprintf(a, "FOR VALUES %.*s", (int)n, text);
+}
+
 static const char *partition_key(struct mm_model *m, PgQuery__PartitionSpec *ps)
 {
 	static const struct {
@@ -460,6 +481,8 @@ int mm_apply_create_table(struct mm_apply *ap, PgQuery__CreateStmt *cs)
 	                                        cs->partspec ? MM_REL_PARTITIONED : MM_REL_TABLE, ap->origin);
 	if (cs->partspec)
 		t->partition_key = partition_key(m, cs->partspec);
+	if (parent)
+		t->partition_bound = partition_bound(m, ap->st, cs);
 	struct mm_vec later = { 0 };
 	/* A partition starts with its parent's columns; its own list only adds options to them. */
 	for (size_t i = 0; parent && i < parent->columns.len; i++) {

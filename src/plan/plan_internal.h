@@ -86,4 +86,8 @@ int mm_rule_refuse(struct mm_rule_ctx *r);
 int mm_rule_detach_partition(struct mm_rule_ctx *r);
 int mm_rule_attach_partition(struct mm_rule_ctx *r);
 
+/* Guard the steps a later change of the same input renames or drops from under them, so a second
+ * run of the script skips them (rerun.c); after ordering, before the contract guard step. */
+void mm_plan_guard_reruns(struct mm_ctx *ctx, struct mm_plan *plan);
+
 #endif

@@ -135,6 +135,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 	}
 	mm_rule_batch_cleanup_step(ctx, out);
 	order_by_phase(ctx, out);
+	mm_plan_guard_reruns(ctx, out);
 	mm_plan_add_guard_step(ctx, out);
 	return rc;
 }

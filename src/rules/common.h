@@ -40,6 +40,9 @@ void mm_rule_build_index_concurrently(struct mm_rule_ctx *r, const PgQuery__Inde
 const char *mm_rule_column_sql(struct mm_rule_ctx *r, const struct mm_column *c, bool with_not_null);
 const char *mm_rule_index_sql(struct mm_rule_ctx *r, const struct mm_index *ix, bool concurrently);
 void mm_rule_create_table_sql(struct mm_rule_ctx *r, const struct mm_table *t, struct mm_vec *out);
+/* A partitioned table whose partitioning mm_rule_create_table_sql cannot rebuild (key or a
+ * partition's bound unknown, sub-partitions). */
+bool mm_rule_partitioning_lost(const struct mm_table *t);
 
 /* A batched backfill: UPDATE qtable SET <set> WHERE <pending> in keyset batches on the primary
  * key, each batch committed, progress kept so an interrupted run resumes. Returns -1 (with an

@@ -86,6 +86,41 @@ static void contract_checkpoint(struct mm_rule_ctx *r, const char *what)
 	                   "deploy the application version that no longer uses %s everywhere", what);
 }
 
+static bool adds_primary_key(const struct mm_change *ch)
+{
+	const PgQuery__Node *n = ch->node;
+	if (ch->kind != MM_CH_ADD_CONSTRAINT || !n || n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+		return false;
+	const PgQuery__Node *d = n->alter_table_cmd->def;
+	return d && d->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+	       d->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
+}
+
+/* What keeps a DROP COLUMN in place: a later statement naming the column (re-adding the name, or
+ * using one of that name), or naming the table in a statement that sees its whole row shape (a
+ * view, CREATE TABLE AS, an INSERT without a column list: any statement mkmig passes through) or
+ * adding a primary key. A later ADD COLUMN, index, constraint or type change on other columns of
+ * the table does not: the drop still belongs in the contract. */
+static const char *drop_column_blocker(struct mm_rule_ctx *r, const char *column)
+{
+	const char *names[] = { column };
+	const char *later = mm_rule_later_use(r, names, 1);
+	if (later || !r->changes)
+		return later;
+	struct mm_change_list shape = { 0 };
+	mm_vec_push(&r->ctx->arena, &shape.items, (void *)r->ch);
+	for (size_t i = r->index + 1; i < r->changes->items.len; i++) {
+		const struct mm_change *ch = mm_vec_at(&r->changes->items, i);
+		if (ch->kind == MM_CH_OTHER || ch->kind == MM_CH_CREATE_TABLE || adds_primary_key(ch))
+			mm_vec_push(&r->ctx->arena, &shape.items, (void *)ch);
+	}
+	struct mm_rule_ctx only = *r;
+	only.changes = &shape;
+	only.index = 0;
+	const char *tables[] = { r->name };
+	return mm_rule_later_use(&only, tables, 1);
+}
+
 static int drop_column(struct mm_rule_ctx *r)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -99,8 +134,7 @@ static int drop_column(struct mm_rule_ctx *r)
 	const char *what = mm_sprintf(a, "%s.%s", r->qtable, qcol);
 	/* Deferred to the contract phase unless later statements depend on it being gone (re-adding
 	 * the name, a view over the table, a new primary key): then it keeps its place. */
-	const char *names[] = { r->name };
-	const char *later = mm_rule_later_use(r, names, 1);
+	const char *later = drop_column_blocker(r, cmd->name);
 	if (!later)
 		contract_checkpoint(r, what);
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, later ? r->phase : MM_PHASE_CONTRACT, MM_UNIT_TX,
@@ -214,7 +248,15 @@ static int drop_table(struct mm_rule_ctx *r)
 			if (strncmp(q, "--", 2) != 0)
 				mm_step_down(r->ctx, s, "%s", q);
 		}
-		s->down_warning = mm_sprintf(a, "%s is re-created empty: its data cannot be restored", qt);
+		if (!mm_rule_partitioning_lost(t))
+			s->down_warning = mm_sprintf(a, "%s is re-created empty: its data cannot be restored", qt);
+		else if (!t->partition_key)
+			s->down_warning = mm_sprintf(a, "%s is re-created empty and not partitioned (its partition key is "
+			                                "unknown): its data, partitioning and partitions cannot be restored", qt);
+		else
+			s->down_warning = mm_sprintf(a, "%s is re-created empty and without the partitions whose bounds mkmig "
+			                                "does not know (attached with ATTACH PARTITION, or sub-partitioned): "
+			                                "its data and those partitions cannot be restored", qt);
 	}
 	return 0;
 }

@@ -53,6 +53,20 @@ const char *mm_rule_index_sql(struct mm_rule_ctx *r, const struct mm_index *ix, 
 	return mm_sql_deparse(r->ctx, &cn);
 }
 
+bool mm_rule_partitioning_lost(const struct mm_table *t)
+{
+	if (t->kind != MM_REL_PARTITIONED)
+		return false;
+	if (!t->partition_key)
+		return true;
+	for (size_t i = 0; i < t->partitions.len; i++) {
+		const struct mm_table *p = mm_vec_at(&t->partitions, i);
+		if (!p->partition_bound || p->kind == MM_REL_PARTITIONED)
+			return true;
+	}
+	return false;
+}
+
 void mm_rule_create_table_sql(struct mm_rule_ctx *r, const struct mm_table *t, struct mm_vec *out)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -67,10 +81,22 @@ void mm_rule_create_table_sql(struct mm_rule_ctx *r, const struct mm_table *t, s
 			mm_buf_addf(&b, ",\n    CONSTRAINT %s %s", mm_sql_ident(a, c->name), c->definition);
 	}
 	mm_buf_adds(&b, "\n)");
-	if (t->kind == MM_REL_PARTITIONED)
+	bool partitioned = t->kind == MM_REL_PARTITIONED && t->partition_key;
+	if (partitioned)
+		mm_buf_addf(&b, " PARTITION BY %s", t->partition_key);
+	else if (t->kind == MM_REL_PARTITIONED)
 		mm_vec_push(a, out, mm_sprintf(a, "-- %s was partitioned: its partitioning is not recreated", qt));
 	mm_vec_push(a, out, mm_buf_arena(&b, a));
 	mm_buf_release(&b);
+	/* The partitions before the parent's indexes: CREATE INDEX on the parent builds theirs. */
+	for (size_t i = 0; partitioned && i < t->partitions.len; i++) {
+		const struct mm_table *p = mm_vec_at(&t->partitions, i);
+		const char *qp = mm_sql_qname(a, p->schema, p->name);
+		if (p->partition_bound && p->kind != MM_REL_PARTITIONED)
+			mm_vec_push(a, out, mm_sprintf(a, "CREATE TABLE %s PARTITION OF %s %s", qp, qt, p->partition_bound));
+		else
+			mm_vec_push(a, out, mm_sprintf(a, "-- partition %s of %s: its bound is unknown, it is not recreated", qp, qt));
+	}
 	for (size_t i = 0; i < t->indexes.len; i++) {
 		const struct mm_index *ix = mm_vec_at(&t->indexes, i);
 		if (owning_constraint(t, ix))

@@ -51,6 +51,11 @@ def ident(name):
     return '"' + name.replace('"', '""') + '"'
 
 
+def squote(sql):
+    """An SQL expression as a change-spec string: 'quoted', a quote inside doubled."""
+    return "'" + sql.replace("'", "''") + "'"
+
+
 def ere(text):
     """text as a POSIX extended regex matching itself (grep -E)."""
     return "".join("\\" + ch if ch in ".[]()*+?{}|^$\\" else ch for ch in text)
@@ -80,8 +85,10 @@ class Table:
 
 
 class Gen:
-    def __init__(self, seed, avoid_known=False, more=False):
+    def __init__(self, seed, avoid_known=False, more=False, spec=False):
         self.avoid_known = avoid_known
+        self.spec = spec         # the changes as a change spec (input.mkmig), naive SQL as naive.sql
+        self.specs = []
         self.more = more         # the kinds of change added later (--more): other seeds, same draws
         self.r = random.Random(seed)
         self.seed = seed
@@ -201,8 +208,11 @@ class Gen:
     def free_cols(self, t):
         return [c for c in t.cols if c.name not in t.pk and not c.indexed]
 
-    def add(self, sql):
+    def add(self, sql, spec=None):
+        """A change as naive SQL and, where the change-spec language has it, as a spec statement
+        (README "Change specs: the verbs"); a spec-mode seed only draws changes that have one."""
         self.changes.append(sql)
+        self.specs.append(spec)
 
     def ch_add_column(self):
         t = self.r.choice(self.tables)
@@ -212,13 +222,17 @@ class Gen:
         sql = "ALTER TABLE %s ADD COLUMN %s %s" % (ident(t.name), ident(name), typ)
         c = Col(name, typ, how == "null")
         c.added = t.touched = True
+        spec = "add-column %s.%s %s" % (ident(t.name), ident(name), typ)
+        if how == "notnull":
+            spec += " not null"
         if how != "null":
             sql += " DEFAULT " + CONST_DEFAULT[typ]
+            spec += " default " + squote(CONST_DEFAULT[typ])
         if how == "notnull":
             sql += " NOT NULL"
             c.notnull = True
         t.cols.append(c)
-        self.add(sql + ";")
+        self.add(sql + ";", spec + ";")
 
     def ch_create_index(self, unique=False):
         ts = self.tables if not unique else [t for t in self.plain_tables() if any(c.unique for c in t.cols)]
@@ -229,7 +243,9 @@ class Gen:
         c = self.r.choice(cands)
         ix = self.objname(("u" if unique else "") + "ix")
         c.indexed = t.touched = True
-        self.add("CREATE %sINDEX %s ON %s (%s);" % ("UNIQUE " if unique else "", ident(ix), ident(t.name), ident(c.name)))
+        t.cic = c.cic = True  # built CONCURRENTLY: non-transactional
+        self.add("CREATE %sINDEX %s ON %s (%s);" % ("UNIQUE " if unique else "", ident(ix), ident(t.name), ident(c.name)),
+                 "add-index %s %s%s name %s;" % (ident(t.name), ident(c.name), " unique" if unique else "", ident(ix)))
         return True
 
     def ch_drop_index(self):
@@ -238,7 +254,7 @@ class Gen:
         ix = self.r.choice(sorted(self.indexes))
         self.indexes[ix].touched = True
         del self.indexes[ix]
-        self.add("DROP INDEX %s;" % ident(ix))
+        self.add("DROP INDEX %s;" % ident(ix), "drop-index %s;" % ident(ix))
         return True
 
     def ch_check(self):
@@ -256,7 +272,8 @@ class Gen:
             c = self.r.choice(full)
             cond = "%s IS NOT NULL" % ident(c.name)
         c.indexed = t.touched = True
-        self.add("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s);" % (ident(t.name), ident(name), cond))
+        self.add("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s);" % (ident(t.name), ident(name), cond),
+                 "add-check %s %s name %s;" % (ident(t.name), squote(cond), ident(name)))
         return True
 
     def ch_set_not_null(self):
@@ -265,7 +282,8 @@ class Gen:
             return False
         t, c = self.r.choice(cands)
         c.notnull = c.touched = t.touched = True
-        self.add("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;" % (ident(t.name), ident(c.name)))
+        self.add("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;" % (ident(t.name), ident(c.name)),
+                 "set-not-null %s.%s;" % (ident(t.name), ident(c.name)))
         return True
 
     def ch_foreign_key(self):
@@ -282,9 +300,13 @@ class Gen:
         c.indexed = c.added = child.touched = True
         child.cols.append(c)
         p.referenced = child.refs = True
-        self.add("ALTER TABLE %s ADD COLUMN %s %s;" % (ident(child.name), ident(name), typ))
+        self.add("ALTER TABLE %s ADD COLUMN %s %s;" % (ident(child.name), ident(name), typ),
+                 "add-column %s.%s %s;" % (ident(child.name), ident(name), typ))
+        fk = self.objname("fk")
         self.add("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s);"
-                 % (ident(child.name), ident(self.objname("fk")), ident(name), ident(p.name), ident(p.pk[0])))
+                 % (ident(child.name), ident(fk), ident(name), ident(p.name), ident(p.pk[0])),
+                 "add-fk %s.%s references %s.%s name %s;" % (ident(child.name), ident(name), ident(p.name),
+                                                             ident(p.pk[0]), ident(fk)))
         return True
 
     def ch_add_unique(self):
@@ -293,7 +315,10 @@ class Gen:
             return False
         t, c = self.r.choice(cands)
         c.indexed = t.touched = True
-        self.add("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE (%s);" % (ident(t.name), ident(self.objname("uq")), ident(c.name)))
+        t.cic = True  # its index is built CONCURRENTLY first: non-transactional
+        uq = self.objname("uq")
+        self.add("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE (%s);" % (ident(t.name), ident(uq), ident(c.name)),
+                 "add-unique %s.%s name %s;" % (ident(t.name), ident(c.name), ident(uq)))
         return True
 
     def ch_retype_text(self):
@@ -303,7 +328,8 @@ class Gen:
             return False
         t, c = self.r.choice(cands)
         t.touched = c.indexed = True
-        self.add("ALTER TABLE %s ALTER COLUMN %s TYPE text;" % (ident(t.name), ident(c.name)))
+        self.add("ALTER TABLE %s ALTER COLUMN %s TYPE text;" % (ident(t.name), ident(c.name)),
+                 "change-type %s.%s to text;" % (ident(t.name), ident(c.name)))
         c.typ = "text"
         return True
 
@@ -345,17 +371,17 @@ class Gen:
         t, c = self.r.choice(cands)
         t.touched = True
         new = TYPES[c.typ][2]
-        self.add("ALTER TABLE %s ALTER COLUMN %s TYPE %s;" % (ident(t.name), ident(c.name), new))
+        self.add("ALTER TABLE %s ALTER COLUMN %s TYPE %s;" % (ident(t.name), ident(c.name), new),
+                 "change-type %s.%s to %s;" % (ident(t.name), ident(c.name), new))
         c.typ = new
         c.indexed = True  # one type change per column per run
         return True
 
     def ch_rename_column(self):
-        # known: an added column renamed in place, rerun (tests/prop/cases/rename_added_column)
-        # known: a column changed earlier in the input, renamed, rerun
-        # (tests/prop/cases/rename_column_after_set_not_null)
+        # known: a concurrent index build earlier on the column's table fails on a rerun
+        # (tests/prop/cases/rename_table_after_create_index)
         cands = [(t, c) for t in self.plain_tables() for c in self.free_cols(t)
-                 if not (self.avoid_known and (c.added or c.touched))]
+                 if not (self.avoid_known and getattr(t, "cic", False))]
         if not cands:
             return False
         t, c = self.r.choice(cands)
@@ -363,33 +389,33 @@ class Gen:
         new = self.fresh(QUOTED_COLS + PLAIN_COLS, {x.name for x in t.cols})
         if new in {x.name for x in t.cols}:
             return False
-        self.add("ALTER TABLE %s RENAME COLUMN %s TO %s;" % (ident(t.name), ident(c.name), ident(new)))
+        self.add("ALTER TABLE %s RENAME COLUMN %s TO %s;" % (ident(t.name), ident(c.name), ident(new)),
+                 "rename %s.%s to %s;" % (ident(t.name), ident(c.name), ident(new)))
         c.name = new
         c.indexed = True  # renamed once
         return True
 
     def ch_rename_table(self):
-        # known: earlier steps of the input on the old name fail on a rerun
-        # (tests/prop/cases/rename_table_after_change)
+        # known: a concurrent index build earlier on the table fails on a rerun
+        # (tests/prop/cases/rename_table_after_create_index)
         ts = [t for t in self.plain_tables() if not t.referenced and not t.refs
-              and not (self.avoid_known and t.touched)]
+              and not (self.avoid_known and getattr(t, "cic", False))]
         if not ts:
             return False
         t = self.r.choice(ts)
         new = self.fresh(QUOTED_TABLES + PLAIN_TABLES, self.table_names())
         if new in self.table_names():
             return False
-        self.add("ALTER TABLE %s RENAME TO %s;" % (ident(t.name), ident(new)))
+        self.add("ALTER TABLE %s RENAME TO %s;" % (ident(t.name), ident(new)),
+                 "rename-table %s to %s;" % (ident(t.name), ident(new)))
         self.names.add(new)
         t.name = new
         t.referenced = t.touched = True  # renamed once, not dropped afterwards
         return True
 
     def ch_drop_column(self):
-        # known: a column changed earlier in the input, dropped, rerun (seed 3151; the family of
-        # tests/prop/cases/rename_column_after_set_not_null)
         cands = [(t, c) for t in self.plain_tables() for c in self.free_cols(t)
-                 if not (self.avoid_known and c.touched)]
+                 if not (self.avoid_known and getattr(t, "cic", False))]
         if not cands:
             return False
         t, c = self.r.choice(cands)
@@ -399,7 +425,8 @@ class Gen:
         if c.notnull:
             # documented: the down re-adds it nullable (its data is gone), and says so
             self.down_ignore.append("^column " + ere("public.%s.%s " % (ident(t.name), ident(c.name))))
-        self.add("ALTER TABLE %s DROP COLUMN %s;" % (ident(t.name), ident(c.name)))
+        self.add("ALTER TABLE %s DROP COLUMN %s;" % (ident(t.name), ident(c.name)),
+                 "drop-column %s.%s;" % (ident(t.name), ident(c.name)))
         return True
 
     def ch_enum_value(self):
@@ -413,11 +440,10 @@ class Gen:
         return True
 
     def ch_drop_table(self):
-        # known: earlier steps on a dropped table fail on a rerun
-        # (tests/prop/cases/drop_table_after_set_not_null); the down of a dropped partitioned
-        # table loses its partitions (tests/prop/cases/drop_partitioned_table)
+        # known: the down of a dropped partitioned table loses its partitions
+        # (tests/prop/cases/drop_partitioned_table)
         ts = [t for t in self.tables if not t.referenced and not t.refs and len(self.tables) > 1
-              and not (self.avoid_known and (t.touched or t.partitioned))]
+              and not (self.avoid_known and getattr(t, "cic", False))]
         if not ts:
             return False
         t = self.r.choice(ts)
@@ -426,7 +452,7 @@ class Gen:
             if it is t:
                 del self.indexes[ix]
         self.lossy = True
-        self.add("DROP TABLE %s;" % ident(t.name))
+        self.add("DROP TABLE %s;" % ident(t.name), "drop-table %s;" % ident(t.name))
         return True
 
     def make_changes(self, n):
@@ -438,6 +464,10 @@ class Gen:
         if self.more:
             kinds += [(self.ch_add_unique, 1), (self.ch_retype_text, 1), (self.ch_default_or_nullable, 1),
                       (self.ch_multi_add, 1)]
+        if self.spec:
+            # no spec statement for these: ADD VALUE, SET DEFAULT, two subcommands in one ALTER
+            kinds = [(f, w) for f, w in kinds
+                     if f not in (self.ch_enum_value, self.ch_default_or_nullable, self.ch_multi_add)]
         fns = [f for f, w in kinds for _ in range(w)]
         tries = 0
         while len(self.changes) < n and tries < 100:
@@ -495,7 +525,12 @@ def main(argv):
     all_phases = "--all-phases" in args
     avoid_known = "--avoid-known" in args
     more = "--more" in args
-    args = [a for a in args if a not in ("--all-phases", "--avoid-known", "--more")]
+    # A third of the seeds write their changes as a change spec (drawn apart from the schema's
+    # random stream); --spec / --no-spec decide it for every seed.
+    spec = None
+    if "--spec" in args or "--no-spec" in args:
+        spec = "--spec" in args
+    args = [a for a in args if a not in ("--all-phases", "--avoid-known", "--more", "--spec", "--no-spec")]
     nchanges = None
     if "--changes" in args:
         i = args.index("--changes")
@@ -505,7 +540,9 @@ def main(argv):
         sys.stderr.write("usage: gen.py SEED OUT_DIR [--all-phases] [--avoid-known] [--more] [--changes N]\n")
         return 2
     seed, out = int(args[0]), args[1]
-    g = Gen(seed, avoid_known, more)
+    if spec is None:
+        spec = random.Random(seed * 7919 + 17).random() < 1 / 3
+    g = Gen(seed, avoid_known, more, spec)
     g.make_schema()
     g.all_tables = list(g.tables)
     g.make_changes(nchanges or g.r.randint(1, 6))
@@ -517,7 +554,16 @@ def main(argv):
             f.write(text)
     write("schema.sql", "\n".join(g.schema) + "\n")
     write("input.sql", "\n".join(g.changes) + "\n")
-    write("seed", "tests/prop/gen.py %d DIR%s%s%s%s\n" % (seed, " --all-phases" if all_phases else "",
+    for name in ("input.mkmig", "naive.sql"):
+        if os.path.exists(os.path.join(out, name)):
+            os.remove(os.path.join(out, name))
+    if g.spec:
+        # rewrite_proof.sh runs mkmig on input.mkmig and the naive SQL (naive.sql) for the end state;
+        # input.sql stays for the listing and prop.sh's count
+        write("input.mkmig", "\n".join(g.specs) + "\n")
+        write("naive.sql", "\n".join(g.changes) + "\n")
+    write("seed", "tests/prop/gen.py %d DIR%s%s%s%s%s\n" % (seed, " --all-phases" if all_phases else "",
+                                                    " --spec" if g.spec else " --no-spec",
                                                     " --avoid-known" if avoid_known else "",
                                                     " --more" if more else "",
                                                     " --changes %d" % nchanges if nchanges else ""))

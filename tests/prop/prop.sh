@@ -11,7 +11,7 @@
 #      (concurrent.sh): no write is lost or rejected.
 #
 #   prop.sh MKMIG --cluster DIR --work DIR [--seed S] [--count N | --minutes M] [--changes N]
-#           [--concurrent] [--avoid-known] [--more]
+#           [--concurrent] [--avoid-known] [--more] [--spec | --no-spec]
 #
 #   --seed S      the first seed (default 1); case i uses seed S+i, so a failure is replayed with
 #                 --seed <its seed> --count 1
@@ -20,6 +20,7 @@
 #   --avoid-known leave out the change combinations with a known failure (gen.py --avoid-known;
 #                 each has its case in tests/prop/cases/), so a run finds new failures
 #   --more        more kinds of change (gen.py --more)
+#   --spec        every seed writes its changes as a change spec (input.mkmig; a third do by default); --no-spec none
 #
 # Every failing case is kept as WORK/failures/case-<seed>/ — a fixtures/rewrite/<case>/
 # directory as it stands (copy it there to keep it as a regression fixture) — with its proof
@@ -32,13 +33,13 @@ pgdir=$(cd "$here/../pg" && pwd)
 . "$pgdir/lib.sh"
 
 usage() {
-  echo "usage: prop.sh MKMIG --cluster DIR --work DIR [--seed S] [--count N | --minutes M] [--changes N] [--concurrent] [--avoid-known] [--more]" >&2
+  echo "usage: prop.sh MKMIG --cluster DIR --work DIR [--seed S] [--count N | --minutes M] [--changes N] [--concurrent] [--avoid-known] [--more] [--spec | --no-spec]" >&2
   exit 2
 }
 [[ $# -ge 1 ]] || usage
 mkmig=$1
 shift
-cluster="" work="" seed=1 count=10 minutes="" changes="" concurrent=0 avoid_known=0 gen_more=0
+cluster="" work="" seed=1 count=10 minutes="" changes="" concurrent=0 avoid_known=0 gen_more=0 gen_spec=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --cluster) cluster=$2; shift 2 ;;
@@ -50,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --concurrent) concurrent=1; shift ;;
     --avoid-known) avoid_known=1; shift ;;
     --more) gen_more=1; shift ;;
+    --spec | --no-spec) gen_spec=$1; shift ;;
     *) usage ;;
   esac
 done
@@ -70,6 +72,7 @@ fi
 if [[ -n $changes ]]; then gen_args+=(--changes "$changes"); fi
 if [[ $avoid_known -eq 1 ]]; then gen_args+=(--avoid-known); fi
 if [[ $gen_more -eq 1 ]]; then gen_args+=(--more); fi
+if [[ -n $gen_spec ]]; then gen_args+=("$gen_spec"); fi
 
 deadline=""
 if [[ -n $minutes ]]; then
@@ -143,6 +146,7 @@ while [[ $i -lt $count ]]; do
     ok=0
   fi
   nch=$(grep -c . "$dir/input.sql" || true)
+  if [[ -f $dir/input.mkmig ]]; then nch="$nch spec"; fi
   if [[ $ok -eq 1 ]]; then
     passed=$((passed + 1))
     extra=$(grep -h -o -E '^(  interrupt: stopped after step [0-9]+ of [0-9]+|concurrent: (ok: [0-9]+ rows|skipped))' "$log" | sed -e 's/^ *//' -e 's/concurrent: ok: /load: /' | paste -sd ';' - || true)
