@@ -15,6 +15,7 @@ enum cli_flags {
 	CLI_TAKES_SCHEMA = 1 << 1,  /* --schema/--dir/--db */
 	CLI_TAKES_DOWN = 1 << 2,    /* --down */
 	CLI_HIDDEN = 1 << 3,        /* not listed in --help */
+	CLI_TAKES_CHECK = 1 << 4,   /* --format, --explain, --exclude, --small-table (check) */
 };
 
 struct cli_args {
@@ -25,6 +26,10 @@ struct cli_args {
 	bool down;
 	bool color;
 	struct mm_vec rest;     /* const char *: verb-specific words */
+	const char *format;     /* check: --format */
+	const char *explain;    /* check: --explain RULE */
+	struct mm_vec excludes; /* check: --exclude RULE (repeatable, or comma-separated) */
+	long small_table;       /* check: --small-table ROWS, -1 unset */
 };
 
 struct cli_verb {
@@ -52,6 +57,7 @@ int cmd_filter(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_plan(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_parse(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_debug(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_check(struct mm_ctx *ctx, struct cli_args *args);
 /* Build the schema model from --schema/--dir/--db (in that order; any combination). */
 struct mm_model;
 int cli_load_model(struct mm_ctx *ctx, struct cli_args *args, struct mm_model **out);

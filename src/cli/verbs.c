@@ -10,6 +10,10 @@ static const struct cli_verb verbs[] = {
 	{ "filter", cmd_filter, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN,
 	  "[--down] [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
 	  "naive SQL in, a zero-downtime psql script out (the default command)" },
+	{ "check", cmd_check, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_CHECK,
+	  "[--format human|json|sarif|github|gitlab] [--exclude RULE]... [--small-table ROWS] [--schema FILE]... "
+	  "[--dir DIR] [--db CONNINFO] [FILE|DIR...] | --explain RULE|all",
+	  "explain every hazard in hand-written migrations, with the fix; exit 1 when any is found" },
 	{ "debug", cmd_debug, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_HIDDEN, "schema [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
 	  "print internal state: 'debug schema' prints the canonical schema model" },
 	{ "help", cmd_help, 0, "", "show this help" },
