@@ -97,8 +97,9 @@ static const char *ignore_comment(struct mm_ctx *ctx, struct mm_source *src, siz
 	return m ? m + strlen("mkmig:ignore") : NULL;
 }
 
-/* Planner errors that only say the schema is unknown (no --schema/--dir/--db): in check they
- * mean "cannot judge", a warning at the statement, not bad input. */
+/* Planner errors that only say the schema is unknown (no --schema/--dir/--db, or objects made
+ * inside a DO block): in check they mean "cannot judge", a warning at the statement, not bad
+ * input. */
 static void soften_errors(struct ck_file *f, size_t first)
 {
 	struct mm_diags *d = &f->ctx->diags;
@@ -172,7 +173,11 @@ int mm_check_source(struct mm_check *c, struct mm_source *src, const struct mm_c
 	struct mm_plan plan = { 0 };
 	size_t ndiags = ctx->diags.items.len, nerrors = ctx->diags.nerrors;
 	int rc = mm_plan_build(ctx, c->model, &changes, &plan);
-	if (!c->model->known && ctx->diags.nerrors > nerrors) {
+	/* A DO block may create what a later statement names; the model cannot see inside it. */
+	bool has_do = false;
+	for (size_t i = 0; i < f.n && !has_do; i++)
+		has_do = f.stmts[i].st->node->node_case == PG_QUERY__NODE__NODE_DO_STMT;
+	if ((!c->model->known || has_do) && ctx->diags.nerrors > nerrors) {
 		soften_errors(&f, ndiags);
 		rc = 0;
 	}
