@@ -43,6 +43,8 @@ bool ck_stmt_non_tx(const PgQuery__Node *n, int pg_version);
 void ck_transactions(struct ck_file *f);
 /* Hazards from the plan for each change of the file (judge.c). */
 void ck_judge(struct ck_file *f, const struct mm_change_list *changes, const struct mm_plan *plan);
+/* The rule that names a hazard of this change kind (for a change the planner could not plan). */
+const char *ck_rule_for_change(const struct mm_change *ch);
 /* Statement-level rules: types, domains, TRUNCATE CASCADE, identifiers, index forms (style.c). */
 void ck_style(struct ck_file *f, const struct ck_stmt *s);
 

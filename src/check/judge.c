@@ -58,8 +58,17 @@ static const struct {
 	{ PG_QUERY__NODE__NODE_REINDEX_STMT, "reindex-blocking" },
 };
 
+static const char *rule_for(const struct mm_change *ch, enum mm_work work);
+
+const char *ck_rule_for_change(const struct mm_change *ch)
+{
+	return rule_for(ch, MM_WORK_CATALOG);
+}
+
 static const char *rule_for(const struct mm_change *ch, enum mm_work work)
 {
+	if (ch->kind == MM_CH_ADD_COLUMN && work == MM_WORK_BUILD)
+		return "unique-index-build";
 	if (ch->kind == MM_CH_ADD_CONSTRAINT) {
 		PgQuery__ConstrType t = ch->node->alter_table_cmd->def->constraint->contype;
 		if (t == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY || t == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE)
@@ -327,6 +336,8 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 	}
 	if (batches && work == MM_WORK_CATALOG && ch->kind == MM_CH_ADD_COLUMN)
 		work = MM_WORK_REWRITE; /* the plan backfills what the statement would rewrite */
+	else if (nontx && work == MM_WORK_CATALOG && ch->kind == MM_CH_ADD_COLUMN)
+		work = MM_WORK_BUILD; /* the plan builds concurrently an index the statement builds inline */
 	bool hazard = (blocks && work != MM_WORK_CATALOG) || (blocks && !plan_blocks) || later || batches ||
 	              (ch->kind == MM_CH_ADD_ENUM_VALUE && nontx);
 	if (not_null_proven(ctx, t, ch))

@@ -98,20 +98,40 @@ static const char *ignore_comment(struct mm_ctx *ctx, struct mm_source *src, siz
 }
 
 /* Planner errors that only say the schema is unknown (no --schema/--dir/--db, or objects made
- * inside a DO block): in check they mean "cannot judge", a warning at the statement, not bad
- * input. */
-static void soften_errors(struct ck_file *f, size_t first)
+ * inside a DO block): in check they mean "the planner cannot build the fix", not bad input. The
+ * statement is still a hazard of its kind (a rename breaks the application whatever the schema),
+ * reported with the planner's message and hint instead of a fix. */
+static void soften_errors(struct ck_file *f, size_t first, const struct mm_change_list *changes)
 {
 	struct mm_diags *d = &f->ctx->diags;
 	size_t keep = first;
 	for (size_t i = first; i < d->items.len; i++) {
 		struct mm_diag *dg = mm_vec_at(&d->items, i);
-		if (dg->severity == MM_ERROR && dg->src == f->src) {
-			dg->severity = MM_WARNING;
-			d->nerrors--;
+		const struct mm_change *ch = NULL;
+		for (size_t k = 0; k < changes->items.len && !ch && dg->src == f->src; k++) {
+			const struct mm_change *c = mm_vec_at(&changes->items, k);
+			if (dg->off >= c->stmt->off && dg->off <= c->stmt->off + c->stmt->len)
+				ch = c;
 		}
-		d->items.items[keep++] = dg;
+		if (dg->severity != MM_ERROR || !ch) {
+			d->items.items[keep++] = dg;
+			continue;
+		}
+		d->nerrors--;
+		if (f->c->model->known) {
+			/* Named after a DO block: said, not judged. */
+			dg->severity = MM_WARNING;
+			d->items.items[keep++] = dg;
+			continue;
+		}
+		size_t si = 0;
+		while (si < f->n && f->stmts[si].st != ch->stmt)
+			si++;
+		struct mm_finding *x = ck_add(f, &f->stmts[si], ck_rule_for_change(ch), ch->loc, 0, "%s", mm_check_rule_find(ck_rule_for_change(ch))->summary);
+		if (x)
+			x->note = dg->hint ? mm_sprintf(&f->ctx->arena, "%s (%s)", dg->message, dg->hint) : dg->message;
 	}
+	d->items.len = keep;
 }
 
 struct ordered {
@@ -178,7 +198,7 @@ int mm_check_source(struct mm_check *c, struct mm_source *src, const struct mm_c
 	for (size_t i = 0; i < f.n && !has_do; i++)
 		has_do = f.stmts[i].st->node->node_case == PG_QUERY__NODE__NODE_DO_STMT;
 	if ((!c->model->known || has_do) && ctx->diags.nerrors > nerrors) {
-		soften_errors(&f, ndiags);
+		soften_errors(&f, ndiags, &changes);
 		rc = 0;
 	}
 	if (ctx->diags.nerrors > nerrors)

@@ -50,11 +50,49 @@ static void check_type(struct ck_file *f, const struct ck_stmt *s, const PgQuery
 		ck_add(f, s, "prefer-text", off, 0, "column %s: varchar(n); use text (with a CHECK on its length if one is needed)", col);
 }
 
-static void check_ident(struct ck_file *f, const struct ck_stmt *s, const char *name, int loc)
+
+/* PostgreSQL's scanner: ident_start [A-Za-z\200-\377_], ident_cont adds [0-9$]. */
+static bool ident_char(char c, bool cont)
 {
-	if (name && strlen(name) >= MM_NAMEDATALEN)
-		ck_add(f, s, "identifier-too-long", loc >= 0 ? (size_t)loc : s->st->off, 0,
-		       "\"%.20s...\" is %zu bytes: PostgreSQL keeps only the first 63", name, strlen(name));
+	unsigned char u = (unsigned char)c;
+	return u == '_' || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u >= 0x80 ||
+	       (cont && ((u >= '0' && u <= '9') || u == '$'));
+}
+
+static void long_identifiers(struct ck_file *f, const struct ck_stmt *s)
+{
+	const char *t = s->st->src->text + s->st->off, *end = t + s->st->len;
+	if (s->st->len < MM_NAMEDATALEN)
+		return;
+	for (const char *p = t; p < end;) {
+		if (*p == '\'') { /* a string literal: skip it ('' inside is two quotes) */
+			for (p++; p < end && *p != '\''; p++)
+				;
+			p++;
+		} else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == '$') { /* a dollar-quoted body: names inside are not identifiers here */
+			return;
+		} else if (*p == '"') {
+			const char *q = ++p;
+			while (p < end && *p != '"')
+				p++;
+			if (p - q >= MM_NAMEDATALEN)
+				ck_add(f, s, "identifier-too-long", (size_t)(q - 1 - s->st->src->text), 0,
+				       "\"%.20s...\" is %zu bytes: PostgreSQL keeps only the first 63", q, (size_t)(p - q));
+			p++;
+		} else if (ident_char(*p, false)) {
+			const char *q = p;
+			while (p < end && ident_char(*p, true))
+				p++;
+			if (p - q >= MM_NAMEDATALEN)
+				ck_add(f, s, "identifier-too-long", (size_t)(q - s->st->src->text), 0,
+				       "%.20s... is %zu bytes: PostgreSQL keeps only the first 63", q, (size_t)(p - q));
+		} else {
+			p++;
+		}
+	}
 }
 
 static bool has_constraint(PgQuery__Node **cons, size_t n, PgQuery__ConstrType t)
@@ -68,7 +106,49 @@ static bool has_constraint(PgQuery__Node **cons, size_t n, PgQuery__ConstrType t
 static void check_column(struct ck_file *f, const struct ck_stmt *s, const PgQuery__ColumnDef *cd)
 {
 	check_type(f, s, cd->type_name, cd->colname);
-	check_ident(f, s, cd->colname, cd->location);
+}
+
+static const PgQuery__Node *column_default(const PgQuery__ColumnDef *cd, bool *stored)
+{
+	*stored = false;
+	if (cd->raw_default)
+		return cd->raw_default;
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const PgQuery__Node *c = cd->constraints[i];
+		if (c->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		if (c->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED)
+			*stored = true;
+		if (c->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT ||
+		    c->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED)
+			return c->constraint->raw_expr;
+	}
+	return NULL;
+}
+
+/* The planner needs the table to plan ADD COLUMN safely (its key for a backfill); without a
+ * schema it keeps the statement, but the rewrite is still there when the default is volatile, of
+ * unknown volatility, or a stored generated column (PostgreSQL 11+: only a non-volatile default
+ * is a catalog update, sql-altertable.html "Notes"). */
+static void column_default_unknown_table(struct ck_file *f, const struct ck_stmt *s, const PgQuery__ColumnDef *cd)
+{
+	bool stored;
+	const PgQuery__Node *e = column_default(cd, &stored);
+	if (!e && !mm_model_serial_type(cd->type_name))
+		return;
+	enum mm_volatility v = e ? mm_model_expr_volatility(f->c->model, (PgQuery__Node *)e) : MM_VOL_VOLATILE;
+	bool old = f->ctx->opt.pg_version < 11;
+	if (!stored && !old && v != MM_VOL_VOLATILE && v != MM_VOL_UNKNOWN)
+		return;
+	struct mm_finding *x = ck_add(f, s, "add-column-rewrite", cd->location >= 0 ? (size_t)cd->location : s->st->off, 0,
+	                              "ADD COLUMN %s %s rewrites the table under ACCESS EXCLUSIVE", cd->colname,
+	                              stored ? "as a stored generated column" : old ? "with a default before PostgreSQL 11"
+	                              : v == MM_VOL_VOLATILE ? "with a volatile default"
+	                                                     : "with a default of unknown volatility (a function mkmig does not know)");
+	if (x) {
+		x->has_lock = true, x->lock = MM_LOCK_ACCESS_EXCLUSIVE, x->work = MM_WORK_REWRITE;
+		x->note = "pass --schema, --dir or --db: with the table's key mkmig emits the batched backfill instead";
+	}
 }
 
 /* Is the table new (created by this input) in the model? */
@@ -96,6 +176,14 @@ static void check_alter_table(struct ck_file *f, const struct ck_stmt *s, const 
 			              has_constraint(cd->constraints, cd->n_constraints, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY) ||
 			              has_constraint(cd->constraints, cd->n_constraints, PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED) ||
 			              mm_model_serial_type(cd->type_name);
+			const struct mm_table *t = at->relation ? mm_model_find_table(f->c->model,
+			                                                             at->relation->schemaname && at->relation->schemaname[0]
+			                                                                 ? at->relation->schemaname
+			                                                                 : NULL,
+			                                                             at->relation->relname)
+			                                        : NULL;
+			if (!t && !fresh)
+				column_default_unknown_table(f, s, cd);
 			if (not_null && !filled && !fresh)
 				ck_add(f, s, "required-column-without-default", cd->location >= 0 ? (size_t)cd->location : s->st->off, 0,
 				       "ADD COLUMN %s NOT NULL without a DEFAULT fails when the table has rows", cd->colname);
@@ -105,9 +193,6 @@ static void check_alter_table(struct ck_file *f, const struct ck_stmt *s, const 
 		} else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull && !fresh) {
 			ck_add(f, s, "drop-not-null", s->st->off, 0, "DROP NOT NULL on %s: the running application may not expect NULLs",
 			       cmd->name);
-		} else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
-		           cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
-			check_ident(f, s, cmd->def->constraint->conname, cmd->def->constraint->location);
 		}
 	}
 }
@@ -131,7 +216,6 @@ static bool invalid_guarded(const struct ck_file *f, const struct ck_stmt *s, co
 
 static void check_index(struct ck_file *f, const struct ck_stmt *s, const PgQuery__IndexStmt *ix)
 {
-	check_ident(f, s, ix->idxname, -1);
 	if (!ix->concurrent)
 		return;
 	const PgQuery__RangeVar *rv = ix->relation;
@@ -149,9 +233,9 @@ static void check_index(struct ck_file *f, const struct ck_stmt *s, const PgQuer
 void ck_style(struct ck_file *f, const struct ck_stmt *s)
 {
 	const PgQuery__Node *n = s->st->node;
+	long_identifiers(f, s);
 	if (n->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
 		const PgQuery__CreateStmt *cs = n->create_stmt;
-		check_ident(f, s, cs->relation->relname, cs->relation->location);
 		for (size_t i = 0; i < cs->n_table_elts; i++)
 			if (cs->table_elts[i]->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
 				check_column(f, s, cs->table_elts[i]->column_def);

@@ -249,6 +249,10 @@ void ck_transactions(struct ck_file *f)
 		           k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
 		           k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED ||
 		           k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE) {
+			if (!explicit_tx)
+				ck_add(f, s, "transaction-nesting", s->st->off, 0, "%s without a BEGIN in this file%s",
+				       k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ? "ROLLBACK" : "COMMIT",
+				       f->runner_tx ? ": it ends the migration tool's own transaction early" : "");
 			explicit_tx = false;
 			tx++;
 			if (timeout_local)
