@@ -27,7 +27,13 @@ struct ck_file {
 	const char *runner_why; /* why it does (for messages) */
 	struct ck_stmt *stmts;
 	size_t n;
+	struct mm_vec proven;   /* const char * "table.column": a CHECK (col IS NOT NULL) validated in
+	                           this file, in a later transaction than the one that added it */
 };
+
+/* True when this file validated a CHECK (column IS NOT NULL) on the table (SET NOT NULL then
+ * skips its scan on PostgreSQL 12+). */
+bool ck_not_null_proven(const struct ck_file *f, const char *table, const char *column);
 
 /* The buffer's text copied into the arena; the buffer is released. */
 char *ck_buf_take(struct mm_buf *b, struct mm_arena *a);

@@ -226,11 +226,15 @@ static void naive_lock(const struct mm_ctx *ctx, const struct mm_change *ch, enu
 }
 
 /* A validated CHECK (col IS NOT NULL) lets SET NOT NULL skip its scan from PostgreSQL 12. */
-static bool not_null_proven(const struct mm_ctx *ctx, const struct mm_table *t, const struct mm_change *ch)
+static bool not_null_proven(const struct ck_file *f, const struct mm_table *t, const struct mm_change *ch)
 {
-	if (!t || ctx->opt.pg_version < 12 || ch->kind != MM_CH_SET_NOT_NULL)
+	if (f->ctx->opt.pg_version < 12 || ch->kind != MM_CH_SET_NOT_NULL)
 		return false;
 	const char *col = ch->node->alter_table_cmd->name;
+	if (ch->relation && ck_not_null_proven(f, ch->relation->relname, col))
+		return true;
+	if (!t)
+		return false;
 	char want[200];
 	snprintf(want, sizeof(want), "(%s IS NOT NULL)", col);
 	for (size_t i = 0; i < t->constraints.len; i++) {
@@ -297,7 +301,7 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		}
 		blocks = mm_lock_blocks_traffic(lock);
 		/* A CONCURRENTLY form is the online form by definition (its transaction rule is txn.c's). */
-		bool heavy = blocks && work != MM_WORK_CATALOG && !not_null_proven(ctx, t, ch) &&
+		bool heavy = blocks && work != MM_WORK_CATALOG && !not_null_proven(f, t, ch) &&
 		             !ck_stmt_non_tx(ch->stmt->node, ctx->opt.pg_version);
 		if (first->warning || heavy) {
 			const char *rid = rule_for(ch, work);
@@ -340,7 +344,7 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		work = MM_WORK_BUILD; /* the plan builds concurrently an index the statement builds inline */
 	bool hazard = (blocks && work != MM_WORK_CATALOG) || (blocks && !plan_blocks) || later || batches ||
 	              (ch->kind == MM_CH_ADD_ENUM_VALUE && nontx);
-	if (not_null_proven(ctx, t, ch))
+	if (not_null_proven(f, t, ch))
 		hazard = false;
 	if (!hazard) {
 		if (blocks && !s->lock_timeout) {

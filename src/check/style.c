@@ -59,6 +59,14 @@ static bool ident_char(char c, bool cont)
 	       (cont && ((u >= '0' && u <= '9') || u == '$'));
 }
 
+/* At most n bytes of s, cut at a character boundary (the message stays valid UTF-8). */
+static int prefix_len(const char *s, int n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 static void long_identifiers(struct ck_file *f, const struct ck_stmt *s)
 {
 	const char *t = s->st->src->text + s->st->off, *end = t + s->st->len;
@@ -80,7 +88,8 @@ static void long_identifiers(struct ck_file *f, const struct ck_stmt *s)
 				p++;
 			if (p - q >= MM_NAMEDATALEN)
 				ck_add(f, s, "identifier-too-long", (size_t)(q - 1 - s->st->src->text), 0,
-				       "\"%.20s...\" is %zu bytes: PostgreSQL keeps only the first 63", q, (size_t)(p - q));
+				       "\"%.*s...\" is %zu bytes: PostgreSQL keeps only the first 63", prefix_len(q, 20), q,
+				       (size_t)(p - q));
 			p++;
 		} else if (ident_char(*p, false)) {
 			const char *q = p;
@@ -88,7 +97,7 @@ static void long_identifiers(struct ck_file *f, const struct ck_stmt *s)
 				p++;
 			if (p - q >= MM_NAMEDATALEN)
 				ck_add(f, s, "identifier-too-long", (size_t)(q - s->st->src->text), 0,
-				       "%.20s... is %zu bytes: PostgreSQL keeps only the first 63", q, (size_t)(p - q));
+				       "%.*s... is %zu bytes: PostgreSQL keeps only the first 63", prefix_len(q, 20), q, (size_t)(p - q));
 		} else {
 			p++;
 		}

@@ -187,6 +187,42 @@ static const char *constraint_cmd(const PgQuery__Node *n, bool *validate)
 	return NULL;
 }
 
+/* The column of CHECK (column IS NOT NULL), or NULL. */
+static const char *not_null_check_column(const PgQuery__Constraint *c)
+{
+	const PgQuery__Node *e = c->raw_expr;
+	if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK || !e || e->node_case != PG_QUERY__NODE__NODE_NULL_TEST ||
+	    e->null_test->nulltesttype != PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL)
+		return NULL;
+	const PgQuery__Node *a = e->null_test->arg;
+	if (!a || a->node_case != PG_QUERY__NODE__NODE_COLUMN_REF || !a->column_ref->n_fields)
+		return NULL;
+	const PgQuery__Node *last = a->column_ref->fields[a->column_ref->n_fields - 1];
+	return last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
+}
+
+/* The CHECK constraint an ALTER TABLE adds, or NULL. */
+static const PgQuery__Constraint *added_check(const PgQuery__Node *n)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return NULL;
+	for (size_t i = 0; i < n->alter_table_stmt->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *cmd = n->alter_table_stmt->cmds[i]->alter_table_cmd;
+		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
+		    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT && cmd->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
+			return cmd->def->constraint;
+	}
+	return NULL;
+}
+
+bool ck_not_null_proven(const struct ck_file *f, const char *table, const char *column)
+{
+	for (size_t i = 0; i + 1 < f->proven.len; i += 2)
+		if (strcmp(mm_vec_at(&f->proven, i), table) == 0 && strcmp(mm_vec_at(&f->proven, i + 1), column) == 0)
+			return true;
+	return false;
+}
+
 void ck_transactions(struct ck_file *f)
 {
 	runner_transaction(f);
@@ -194,6 +230,7 @@ void ck_transactions(struct ck_file *f)
 	size_t tx = 1, open_at = 0;
 	bool explicit_tx = false, timeout = false, timeout_local = false;
 	struct mm_vec not_valid = { 0 }; /* const char * name, then (void *)tx, pairs */
+	struct mm_vec not_null_checks = { 0 }; /* parallel to not_valid: the column of CHECK (col IS NOT NULL) */
 	for (size_t i = 0; i < f->n; i++) {
 		struct ck_stmt *s = &f->stmts[i];
 		const PgQuery__Node *n = s->st->node;
@@ -222,13 +259,27 @@ void ck_transactions(struct ck_file *f)
 		if (con && !validate) {
 			mm_vec_push(&f->ctx->arena, &not_valid, (void *)con);
 			mm_vec_push(&f->ctx->arena, &not_valid, (void *)(uintptr_t)s->tx);
-		} else if (con && s->in_tx) {
-			for (size_t k = 0; k < not_valid.len; k += 2)
-				if (strcmp(mm_vec_at(&not_valid, k), con) == 0 && (uintptr_t)mm_vec_at(&not_valid, k + 1) == s->tx)
+			const PgQuery__Constraint *chk = added_check(n);
+			const char *col = chk ? not_null_check_column(chk) : NULL;
+			mm_vec_push(&f->ctx->arena, &not_null_checks, (void *)col);
+			mm_vec_push(&f->ctx->arena, &not_null_checks, NULL);
+		} else if (con) {
+			for (size_t k = 0; k < not_valid.len; k += 2) {
+				if (strcmp(mm_vec_at(&not_valid, k), con) != 0)
+					continue;
+				if ((uintptr_t)mm_vec_at(&not_valid, k + 1) != s->tx) {
+					const char *col = mm_vec_at(&not_null_checks, k);
+					if (col) {
+						mm_vec_push(&f->ctx->arena, &f->proven, (void *)n->alter_table_stmt->relation->relname);
+						mm_vec_push(&f->ctx->arena, &f->proven, (void *)col);
+					}
+					continue;
+				}
 					ck_add(f, s, "validate-in-same-transaction", s->st->off, 0,
 					       "VALIDATE CONSTRAINT %s runs in the transaction that added it NOT VALID, so the "
 					       "ADD's strong lock is held during the scan",
 					       con);
+			}
 		}
 		if (n->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
 			continue;
