@@ -366,6 +366,14 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		return;
 	x->has_lock = lock != MM_LOCK_NONE, x->lock = lock, x->work = work, x->table = qtable;
 	x->fix = fix_sql(ctx, steps);
+	/* The reason of the step that does the work (the concurrent build, the validation), else the
+	 * first reason given. */
+	for (size_t i = 0; i < steps->len && !x->note; i++) {
+		const struct mm_step *st = mm_vec_at(steps, i);
+		for (size_t k = 0; k < st->locks.len && !x->note; k++)
+			if (((const struct mm_lock_use *)mm_vec_at(&st->locks, k))->work != MM_WORK_CATALOG)
+				x->note = st->why;
+	}
 	for (size_t i = 0; i < steps->len && !x->note; i++)
 		x->note = ((const struct mm_step *)mm_vec_at(steps, i))->why;
 	for (size_t i = 0; i < steps->len; i++) {
