@@ -187,6 +187,33 @@ static const char *change_text(struct mm_ctx *ctx, const struct mm_change *ch)
 	return sql ? sql : ch->stmt->text;
 }
 
+/* Is a step's title the statement's text? Titles are one line with whitespace runs collapsed and
+ * cut with "..." past 200 bytes (src/plan/steps.c), so compare that way. */
+static bool title_is(const char *title, const char *text)
+{
+	size_t tl = strlen(title);
+	bool cut = tl >= 3 && strcmp(title + tl - 3, "...") == 0;
+	const char *t = title, *end = title + (cut ? tl - 3 : tl);
+	const char *p = text;
+	while (*p && strchr(" \t\r\n\f\v", *p))
+		p++;
+	while (t < end) {
+		if (strchr(" \t\r\n\f\v", *p)) {
+			while (*p && strchr(" \t\r\n\f\v", *p))
+				p++;
+			if (*t != ' ')
+				return false;
+			t++;
+			continue;
+		}
+		if (*t++ != *p++)
+			return false;
+	}
+	while (!cut && *p && strchr(" \t\r\n\f\v", *p))
+		p++;
+	return cut || !*p;
+}
+
 /* The plan's steps as SQL: each step's statements under a comment saying how it runs. */
 static const char *fix_sql(struct mm_ctx *ctx, const struct mm_vec *steps)
 {
@@ -287,7 +314,7 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 			qtable = ((const struct mm_lock_use *)mm_vec_at(&st->locks, 0))->table;
 	}
 	bool kept = steps->len == 1 && first->unit == MM_UNIT_TX && first->phase == MM_PHASE_EXPAND &&
-	            strcmp(first->title, change_text(ctx, ch)) == 0;
+	            title_is(first->title, change_text(ctx, ch));
 	enum mm_lock lock;
 	enum mm_work work;
 	naive_lock(ctx, ch, &lock, &work);
@@ -384,6 +411,26 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 	add_size(x, t, f->c);
 }
 
+static int cmp_ptr(const void *pa, const void *pb)
+{
+	uintptr_t a = *(const uintptr_t *)pa, b = *(const uintptr_t *)pb;
+	return a < b ? -1 : a > b;
+}
+
+/* The file's statement a change was written in (statements are in source order). */
+static const struct ck_stmt *stmt_at(const struct ck_file *f, const struct mm_stmt *st)
+{
+	size_t lo = 0, hi = f->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->stmts[mid].st->off < st->off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->n && f->stmts[lo].st == st ? &f->stmts[lo] : NULL;
+}
+
 void ck_judge(struct ck_file *f, const struct mm_change_list *changes, const struct mm_plan *plan)
 {
 	size_t n = plan->steps.len;
@@ -391,12 +438,18 @@ void ck_judge(struct ck_file *f, const struct mm_change_list *changes, const str
 	for (size_t i = 0; i < n; i++)
 		refs[i] = (struct step_ref){ ((const struct mm_step *)mm_vec_at(&plan->steps, i))->change, i };
 	qsort(refs, n, sizeof(*refs), cmp_ref);
-	size_t si = 0;
-	for (size_t i = 0; i < changes->items.len; i++) {
+	size_t nch = changes->items.len;
+	uintptr_t *listed = mm_alloc(&f->ctx->arena, (nch ? nch : 1) * sizeof(*listed));
+	for (size_t i = 0; i < nch; i++)
+		listed[i] = (uintptr_t)mm_vec_at(&changes->items, i);
+	qsort(listed, nch, sizeof(*listed), cmp_ptr);
+	/* Each group of steps with one change, in the change's order; a rule may plan part of a
+	 * change as a change of its own (an inline constraint of ADD COLUMN as ADD CONSTRAINT), which
+	 * is judged like the others. */
+	for (size_t i = 0; i < nch; i++) {
 		const struct mm_change *ch = mm_vec_at(&changes->items, i);
-		while (si < f->n && f->stmts[si].st != ch->stmt)
-			si++;
-		if (si == f->n)
+		const struct ck_stmt *s = stmt_at(f, ch->stmt);
+		if (!s)
 			MM_BUG("change without its statement");
 		struct mm_vec steps = { 0 };
 		struct step_ref key = { ch, 0 };
@@ -410,6 +463,18 @@ void ck_judge(struct ck_file *f, const struct mm_change_list *changes, const str
 		}
 		for (size_t k = lo; k < n && refs[k].ch == ch; k++)
 			mm_vec_push(&f->ctx->arena, &steps, mm_vec_at(&plan->steps, refs[k].index));
-		judge_change(f, &f->stmts[si], ch, &steps);
+		judge_change(f, s, ch, &steps);
+	}
+	for (size_t k = 0; k < n;) {
+		const struct mm_change *ch = refs[k].ch;
+		struct mm_vec steps = { 0 };
+		for (; k < n && refs[k].ch == ch; k++)
+			mm_vec_push(&f->ctx->arena, &steps, mm_vec_at(&plan->steps, refs[k].index));
+		uintptr_t key = (uintptr_t)ch;
+		if (bsearch(&key, listed, nch, sizeof(*listed), cmp_ptr))
+			continue;
+		const struct ck_stmt *s = stmt_at(f, ch->stmt);
+		if (s)
+			judge_change(f, s, ch, &steps);
 	}
 }

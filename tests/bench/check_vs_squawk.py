@@ -214,15 +214,21 @@ def part2(args, tmp):
     sq = run_squawk(args.squawk, files)
     n_stmts = sq_stmts = mk_stmts = both = 0
     mk_fail = 0
+    only_sq, only_mk = collections.Counter(), collections.Counter()
     for f in files:
         spans = statement_lines(args.mkmig, f)
         n_stmts += len(spans)
-        s = {stmt_of(spans, l) for _, l in sq.get(os.path.realpath(f), [])} - {None}
+        sq_f = sq.get(os.path.realpath(f), [])
+        s = {stmt_of(spans, l) for _, l in sq_f} - {None}
         mk = run_mkmig(args.mkmig, f)
         if mk is None:
             mk_fail += 1
             mk = []
         m = {stmt_of(spans, l) for _, l, _ in mk} - {None}
+        for i in s - m:
+            only_sq.update({r for r, l in sq_f if stmt_of(spans, l) == i})
+        for i in m - s:
+            only_mk.update({r for r, l, _ in mk if stmt_of(spans, l) == i})
         sq_stmts += len(s)
         mk_stmts += len(m)
         both += len(s & m)
@@ -233,6 +239,8 @@ def part2(args, tmp):
     print("| squawk (each file alone) | %d |" % sq_stmts)
     print("| mkmig check (each file alone, no schema) | %d (%d files mkmig cannot parse) |" % (mk_stmts, mk_fail))
     print("| flagged by both | %d |" % both)
+    print("| flagged only by squawk | %d (its rules there: %s) |" % (sq_stmts - both, ", ".join("%s %d" % x for x in only_sq.most_common())))
+    print("| flagged only by mkmig | %d (its rules there: %s) |" % (mk_stmts - both, ", ".join("%s %d" % x for x in only_mk.most_common())))
     if mkdir is None:
         print("| mkmig check migrations/ (diesel order, earlier files form the schema) | stops at the first file it cannot parse |")
     else:
