@@ -94,49 +94,35 @@ static const PgQuery__RangeVar *change_relation(const struct mm_change *ch)
 	const PgQuery__Node *n = ch->node;
 	if (ch->relation)
 		return ch->relation;
-	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
 		return n->index_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_RENAME_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_RENAME_STMT)
 		return n->rename_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
 		return n->create_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
 		return n->alter_table_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
 		return n->update_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
 		return n->delete_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_CLUSTER_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_CLUSTER_STMT)
 		return n->cluster_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT)
 		return n->refresh_mat_view_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT)
 		return n->reindex_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_CREATE_TRIG_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_CREATE_TRIG_STMT)
 		return n->create_trig_stmt->relation;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT)
 		return n->truncate_stmt->n_relations ? n->truncate_stmt->relations[0]->range_var : NULL;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_LOCK_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_LOCK_STMT)
 		return n->lock_stmt->n_relations ? n->lock_stmt->relations[0]->range_var : NULL;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT)
 		return n->vacuum_stmt->n_rels && n->vacuum_stmt->rels[0]->node_case == PG_QUERY__NODE__NODE_VACUUM_RELATION
 		           ? n->vacuum_stmt->rels[0]->vacuum_relation->relation
 		           : NULL;
-	}
 	return NULL;
-
 }
 
 /* The model's table for a change, after the file was planned (origin INPUT: created by this or

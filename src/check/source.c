@@ -127,7 +127,8 @@ static void soften_errors(struct ck_file *f, size_t first, const struct mm_chang
 		size_t si = 0;
 		while (si < f->n && f->stmts[si].st != ch->stmt)
 			si++;
-		struct mm_finding *x = ck_add(f, &f->stmts[si], ck_rule_for_change(ch), ch->loc, 0, "%s", mm_check_rule_find(ck_rule_for_change(ch))->summary);
+		const char *rule = ck_rule_for_change(ch);
+		struct mm_finding *x = ck_add(f, &f->stmts[si], rule, ch->loc, 0, "%s", mm_check_rule_find(rule)->summary);
 		if (x)
 			x->note = dg->hint ? mm_sprintf(&f->ctx->arena, "%s (%s)", dg->message, dg->hint) : dg->message;
 	}

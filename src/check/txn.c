@@ -11,16 +11,21 @@
 
 #include <string.h>
 
+/* Statements that never run in a transaction block, whatever their options. */
+static const PgQuery__Node__NodeCase always_non_tx[] = {
+	PG_QUERY__NODE__NODE_CREATEDB_STMT,         PG_QUERY__NODE__NODE_DROPDB_STMT,
+	PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT, PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT,
+	PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT,     PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT,
+};
+
 /* PostgreSQL: "cannot run inside a transaction block" (docs of each command). ADD VALUE may run in
  * a transaction from 12 (sql-altertype.html). */
 bool ck_stmt_non_tx(const PgQuery__Node *n, int pg_version)
 {
-	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
 		return n->index_stmt->concurrent;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT)
 		return n->drop_stmt->concurrent;
-	}
 	if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT) {
 		for (size_t i = 0; i < n->reindex_stmt->n_params; i++) {
 			const PgQuery__Node *p = n->reindex_stmt->params[i];
@@ -30,12 +35,11 @@ bool ck_stmt_non_tx(const PgQuery__Node *n, int pg_version)
 		return n->reindex_stmt->kind != PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX &&
 		       n->reindex_stmt->kind != PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_TABLE;
 	}
-	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT)
 		return n->vacuum_stmt->is_vacuumcmd;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_CREATEDB_STMT || n->node_case == PG_QUERY__NODE__NODE_DROPDB_STMT || n->node_case == PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT || n->node_case == PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT || n->node_case == PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT || n->node_case == PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT) {
-		return true;
-	}
+	for (size_t i = 0; i < MM_ARRAY_LEN(always_non_tx); i++)
+		if (n->node_case == always_non_tx[i])
+			return true;
 	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT) {
 		return pg_version < 12 && n->alter_enum_stmt->new_val && n->alter_enum_stmt->new_val[0] &&
 		       !(n->alter_enum_stmt->old_val && n->alter_enum_stmt->old_val[0]);
@@ -50,7 +54,6 @@ bool ck_stmt_non_tx(const PgQuery__Node *n, int pg_version)
 		return false;
 	}
 	return false;
-
 }
 
 /* Flyway's own detection (formats.md §2): CREATE/DROP INDEX CONCURRENTLY, VACUUM, REINDEX of a
@@ -144,24 +147,18 @@ static int sets_lock_timeout(const PgQuery__Node *n, bool *local)
 
 static const char *nontx_name(const PgQuery__Node *n)
 {
-	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
 		return "CREATE INDEX CONCURRENTLY";
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT)
 		return "DROP INDEX CONCURRENTLY";
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT)
 		return "REINDEX";
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT)
 		return "VACUUM";
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT)
 		return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)";
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) {
+	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
 		return "DETACH PARTITION CONCURRENTLY";
-	}
 	return "this statement";
 
 }
@@ -209,7 +206,8 @@ static const PgQuery__Constraint *added_check(const PgQuery__Node *n)
 	for (size_t i = 0; i < n->alter_table_stmt->n_cmds; i++) {
 		const PgQuery__AlterTableCmd *cmd = n->alter_table_stmt->cmds[i]->alter_table_cmd;
 		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
-		    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT && cmd->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
+		    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    cmd->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
 			return cmd->def->constraint;
 	}
 	return NULL;
