@@ -258,6 +258,14 @@ static bool not_null_proven(const struct ck_file *f, const struct mm_table *t, c
 	return false;
 }
 
+/* CREATE INDEX ON ONLY a partitioned table builds nothing (an INVALID parent index until the
+ * partitions' indexes are attached): the planner keeps it as catalog only, though its step still
+ * carries CREATE INDEX's lock and work. */
+static bool index_on_only(const struct mm_change *ch, const struct mm_table *t)
+{
+	return ch->kind == MM_CH_CREATE_INDEX && t && t->kind == MM_REL_PARTITIONED && !ch->node->index_stmt->relation->inh;
+}
+
 static void add_size(struct mm_finding *x, const struct mm_table *t, struct mm_check *c)
 {
 	if (!x || !t || t->origin != MM_ORIGIN_EXISTING)
@@ -315,7 +323,7 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		blocks = mm_lock_blocks_traffic(lock);
 		/* A CONCURRENTLY form is the online form by definition (its transaction rule is txn.c's). */
 		bool heavy = blocks && work != MM_WORK_CATALOG && !not_null_proven(f, t, ch) &&
-		             !ck_stmt_non_tx(ch->stmt->node, ctx->opt.pg_version);
+		             !ck_stmt_non_tx(ch->stmt->node, ctx->opt.pg_version) && !index_on_only(ch, t);
 		if (first->warning || heavy) {
 			const char *rid = rule_for(ch, work);
 			struct mm_finding *x = ck_add(f, s, rid, ch->loc, 0, "%s (%s on %s); mkmig has no online form for it",
@@ -355,8 +363,9 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		work = MM_WORK_REWRITE; /* the plan backfills what the statement would rewrite */
 	else if (nontx && work == MM_WORK_CATALOG && ch->kind == MM_CH_ADD_COLUMN)
 		work = MM_WORK_BUILD; /* the plan builds concurrently an index the statement builds inline */
-	bool hazard = (blocks && work != MM_WORK_CATALOG) || (blocks && !plan_blocks) || later || batches ||
-	              (ch->kind == MM_CH_ADD_ENUM_VALUE && nontx);
+	/* ADD VALUE before 12 is a transaction matter, not a lock one: txn.c reports it where it runs in
+	 * a transaction block. */
+	bool hazard = (blocks && work != MM_WORK_CATALOG) || (blocks && !plan_blocks) || later || batches;
 	if (not_null_proven(f, t, ch))
 		hazard = false;
 	if (!hazard) {

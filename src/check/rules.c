@@ -94,9 +94,10 @@ static const struct mm_check_rule rules[] = {
 	  "Dropping a table the application still uses is an outage and cannot be undone. mkmig holds the drop "
 	  "for the contract phase.",
 	  "squawk ban-drop-table" },
-	{ "enum-value-in-transaction", LOCK, "ALTER TYPE ... ADD VALUE cannot run in a transaction before PostgreSQL 12",
-	  "Before PostgreSQL 12 ALTER TYPE ... ADD VALUE fails inside a transaction block; mkmig runs it on its "
-	  "own, outside one.",
+	{ "enum-value-in-transaction", TXN, "ALTER TYPE ... ADD VALUE cannot run in a transaction before PostgreSQL 12",
+	  "Before PostgreSQL 12 ALTER TYPE ... ADD VALUE fails inside a transaction block (an explicit BEGIN or "
+	  "the migration tool's own transaction, see concurrently-in-transaction); mkmig runs it on its own, "
+	  "outside one. From 12 it may run in a transaction, but the new value is usable only after commit.",
 	  NULL },
 	{ "unbatched-dml", LOCK, "UPDATE or DELETE of a whole table in one statement",
 	  "One statement that updates or deletes many rows holds their row locks until it commits, bloats the "

@@ -237,7 +237,9 @@ void ck_transactions(struct ck_file *f)
 		s->tx = s->in_tx ? tx : ++tx;
 		s->lock_timeout = timeout;
 		if (ck_stmt_non_tx(n, v) && s->in_tx) {
-			struct mm_finding *x = ck_add(f, s, "concurrently-in-transaction", s->st->off, 0,
+			bool add_value = n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT;
+			struct mm_finding *x = ck_add(f, s, add_value ? "enum-value-in-transaction" : "concurrently-in-transaction",
+			                              s->st->off, 0,
 			                              "%s cannot run inside a transaction block, and this one runs in one",
 			                              nontx_name(n));
 			if (x)
