@@ -100,8 +100,10 @@ static const struct mm_check_rule rules[] = {
 	  "outside one. From 12 it may run in a transaction, but the new value is usable only after commit.",
 	  NULL },
 	{ "unbatched-dml", LOCK, "UPDATE or DELETE of a whole table in one statement",
-	  "One statement that updates or deletes many rows holds their row locks until it commits, bloats the "
-	  "table and can run for a long time; mkmig's plan does it in committed batches.",
+	  "One UPDATE or DELETE of every row holds the row locks of all of them until it commits (blocking "
+	  "concurrent writes of those rows), keeps one snapshot open for the whole table (VACUUM cannot clean "
+	  "up behind it) and, inside a migration's transaction, keeps the migration's other locks that long. "
+	  "Do it in batches that commit one by one, keyed on the primary key (mkmig's backfills do).",
 	  "strong_migrations backfill in transaction" },
 	{ "blocking-rewrite", LOCK, "a statement that rewrites the table while reads and writes are blocked",
 	  "CLUSTER, VACUUM FULL, ALTER TABLE SET TABLESPACE / SET LOGGED / SET ACCESS METHOD and REFRESH "
@@ -187,6 +189,10 @@ static const struct mm_check_rule rules[] = {
 	  "timestamp without time zone stores local times without a zone; converting later rewrites the table. "
 	  "Use timestamptz.",
 	  "squawk prefer-timestamptz" },
+	{ "prefer-jsonb", STYLE, "json has no equality operator",
+	  "The json type has no equality operator, so SELECT DISTINCT, UNION and GROUP BY over a json column "
+	  "fail; converting later rewrites the table. Use jsonb.",
+	  "strong_migrations add_column_json" },
 	{ "ban-char", STYLE, "char(n) pads with spaces",
 	  "char(n) pads with blanks and compares surprisingly; use text or varchar.",
 	  "squawk ban-char-field" },
