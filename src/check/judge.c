@@ -466,8 +466,8 @@ void ck_judge(struct ck_file *f, const struct mm_change_list *changes, const str
 		for (; k < n && refs[k].ch == ch; k++)
 			mm_vec_push(&f->ctx->arena, &steps, mm_vec_at(&plan->steps, refs[k].index));
 		uintptr_t key = (uintptr_t)ch;
-		if (bsearch(&key, listed, nch, sizeof(*listed), cmp_ptr))
-			continue;
+		if (!ch || !ch->stmt || bsearch(&key, listed, nch, sizeof(*listed), cmp_ptr))
+			continue; /* judged above, or a step of the plan's own (no change behind it) */
 		const struct ck_stmt *s = stmt_at(f, ch->stmt);
 		if (s)
 			judge_change(f, s, ch, &steps);
