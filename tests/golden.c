@@ -2,7 +2,8 @@
  * golden.c — the fixture runner: runs mkmig on a fixture directory and compares every output
  * with the exact expected bytes.
  *
- * A fixture is fixtures/<area>/<case>/ holding input.sql, optionally schema.sql (passed as
+ * A fixture is fixtures/<area>/<case>/ holding input.sql (or input.mkmig, a change spec),
+ * optionally schema.sql (passed as
  * --schema) and args (extra arguments, one per line, '#' comments), and expected/. Each row of
  * `runs` below is one invocation; it runs when any of its expected files exists:
  *   expected/<stdout file>     exact stdout       (e.g. up.sql, down.sql, plan.txt)
@@ -31,13 +32,18 @@ struct run {
 	const char *flag;    /* extra flag, or NULL */
 	const char *out;     /* expected stdout file */
 	bool sql;            /* stdout must parse as SQL */
+	const char *flag2;   /* a second extra flag, or NULL */
 };
 
+/* up/down are the default selection (up to the first checkpoint); contract/down-contract what
+ * follows it (run when their expected files exist). */
 static const struct run runs[] = {
-	{ "up", NULL, NULL, "up.sql", true },
-	{ "down", NULL, "--down", "down.sql", true },
-	{ "plan", "plan", NULL, "plan.txt", false },
-	{ "check", "check", NULL, "check.txt", false },
+	{ "up", NULL, NULL, "up.sql", true, NULL },
+	{ "down", NULL, "--down", "down.sql", true, NULL },
+	{ "plan", "plan", NULL, "plan.txt", false, NULL },
+	{ "check", "check", NULL, "check.txt", false, NULL },
+	{ "contract", NULL, "--phase=contract", "contract.sql", true, NULL },
+	{ "down-contract", NULL, "--down", "down-contract.sql", true, "--phase=contract" },
 };
 
 struct result {
@@ -220,13 +226,15 @@ int main(int argc, char **argv)
 			av[ac++] = (char *)rn->verb;
 		if (rn->flag)
 			av[ac++] = (char *)rn->flag;
+		if (rn->flag2)
+			av[ac++] = (char *)rn->flag2;
 		if (exists(dir, "schema.sql")) {
 			av[ac++] = (char *)"--schema";
 			av[ac++] = (char *)"schema.sql";
 		}
 		int first_arg = ac;
 		read_args(dir, av, &ac, 64);
-		av[ac++] = (char *)"input.sql";
+		av[ac++] = (char *)(exists(dir, "input.mkmig") ? "input.mkmig" : "input.sql");
 		av[ac] = NULL;
 		struct result r = run_mkmig(bin, dir, av);
 		char path[4096], label[512];

@@ -24,6 +24,8 @@
 	X(DROP_COLUMN, "drop-column")                                                             \
 	X(DROP_TABLE, "drop-table")                                                               \
 	X(ADD_ENUM_VALUE, "add-enum-value")                                                       \
+	X(CONVERT, "convert")                                                                     \
+	X(BACKFILL, "backfill")                                                                   \
 	X(OTHER, "other")
 
 enum mm_change_kind {
@@ -31,6 +33,19 @@ enum mm_change_kind {
 	MM_CHANGE_KINDS(X)
 #undef X
 	MM_CH__COUNT
+};
+
+/* A convert (change-spec only, src/rules/convert.c): a new column computed from an old one,
+ * the old one dropped in the contract. Its statement is the naive equivalent for the model
+ * (ADD COLUMN IF NOT EXISTS new, DROP COLUMN old). */
+struct mm_convert {
+	const char *old_col, *new_col;  /* as stored */
+	const char *type;               /* SQL type of the new column */
+	PgQuery__TypeName *type_name;   /* the same, parsed */
+	PgQuery__Node *forward;         /* the new value from the row (old application's writes) */
+	PgQuery__Node *back;            /* the old value from the row (new application's), or NULL */
+	bool not_null;                  /* NOT NULL asked for (it is also kept when old was NOT NULL) */
+	size_t new_off, new_len;        /* the new column's name in the statement text (errors) */
 };
 
 struct mm_change {
@@ -47,6 +62,9 @@ struct mm_change {
 	bool missing_ok;
 	/* Set when one ALTER TABLE was split: the change is subcommand index of count. */
 	size_t sub_index, sub_count;
+	const struct mm_convert *convert;  /* MM_CH_CONVERT */
+	long batch_size;                   /* rows per backfill batch for this change (0: --batch-size) */
+	int lock_timeout_ms;               /* lock_timeout of this change's steps (0: --lock-timeout) */
 };
 
 struct mm_change_list {

@@ -68,6 +68,7 @@ struct mm_step {
 	const char *down_warning;/* said in the down script and on stderr (e.g. data cannot return) */
 	struct mm_vec locks;     /* struct mm_lock_use * */
 	bool no_timeout;         /* long by design: no statement_timeout (VALIDATE, scans) */
+	int lock_timeout_ms;     /* this step's lock_timeout (0: --lock-timeout), from its change */
 	const struct mm_change *change;
 };
 
@@ -84,9 +85,20 @@ struct mm_table_size {
 	int64_t bytes;
 };
 
+/* A condition the contract phase needs (the expand and backfill phases completed): checked in SQL
+ * by the guard step that opens the contract phase. */
+struct mm_guard {
+	const char *done;            /* SQL: the change already went through (a re-run), or NULL */
+	const char *ready;           /* SQL, catalog only: the expand phase's objects exist */
+	const char *pending;         /* a query whose rows the backfill has not finished, or NULL
+	                                (run only once ready holds: it names the new columns) */
+	const char *message;         /* what is missing */
+};
+
 struct mm_plan {
 	struct mm_vec steps;         /* struct mm_step *, in execution order */
 	struct mm_vec checkpoints;   /* struct mm_checkpoint * */
+	struct mm_vec guards;        /* struct mm_guard *: what the contract guard step checks */
 	struct mm_vec sizes;         /* struct mm_table_size *: tables with estimates, first use order */
 };
 
@@ -103,6 +115,33 @@ bool mm_lock_blocks_traffic(enum mm_lock l);
 /* Plan every change against the model (which is updated as each change is planned). */
 int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_change_list *changes,
                   struct mm_plan *out);
+
+/* --- phase selection (phases.c): which steps an output holds --------------------------------
+ * Nothing may run ahead of the deploy: by default an output stops at the first checkpoint (the
+ * application must be deployed there), `--phase contract` is what follows it, `--all-phases`
+ * everything (design.md, "Multi-deploy changes"). Every emitter asks these, so the psql script,
+ * the migration-tool layouts and the down scripts agree on the split. */
+enum mm_phase_sel {
+	MM_SEL_UNTIL_CHECKPOINT,  /* the default: up to the first checkpoint */
+	MM_SEL_CONTRACT,          /* the steps after the first checkpoint */
+	MM_SEL_ALL,               /* every step, checkpoints as comments */
+};
+/* The phase the first checkpoint sits before; MM_PHASE__COUNT when the plan has none. */
+enum mm_phase mm_plan_first_checkpoint(const struct mm_plan *plan);
+/* The first checkpoint (NULL when none). */
+const struct mm_checkpoint *mm_plan_checkpoint_first(const struct mm_plan *plan);
+/* What must be deployed at the checkpoint before phase ph: every change's message there, in
+ * input order, distinct ones joined by "; " (NULL when none). */
+const char *mm_plan_checkpoint_message(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase ph);
+bool mm_plan_selects(const struct mm_plan *plan, const struct mm_step *s, enum mm_phase_sel sel);
+/* How many steps a selection holds. */
+size_t mm_plan_count(const struct mm_plan *plan, enum mm_phase_sel sel);
+/* Record a condition the contract phase needs; mm_plan_build turns them into the guard step
+ * that opens the contract phase (it RAISEs, naming what is missing, when one is false). */
+void mm_plan_contract_guard(struct mm_ctx *ctx, struct mm_plan *plan, const char *done, const char *ready,
+                            const char *pending, const char *fmt, ...) MM_PRINTF(6, 7);
+/* Insert the guard step (called once, after the steps are ordered by phase). */
+void mm_plan_add_guard_step(struct mm_ctx *ctx, struct mm_plan *plan);
 
 /* --- building steps (used by rules) --------------------------------------------------------- */
 struct mm_step *mm_step_new(struct mm_ctx *ctx, struct mm_plan *plan, const struct mm_change *ch,

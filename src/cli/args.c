@@ -15,7 +15,7 @@
 
 enum opt_id {
 	OPT_DOWN = 256, OPT_SCHEMA, OPT_DIR, OPT_DB, OPT_PG_VERSION, OPT_LOCK_TIMEOUT,
-	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_COLOR,
+	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_COLOR, OPT_PHASE, OPT_ALL_PHASES,
 	OPT_FORMAT, OPT_EXPLAIN, OPT_EXCLUDE, OPT_SMALL_TABLE,
 };
 
@@ -31,6 +31,8 @@ static const struct option long_options[] = {
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "batch-sleep", required_argument, NULL, OPT_BATCH_SLEEP },
 	{ "color", no_argument, NULL, OPT_COLOR },
+	{ "phase", required_argument, NULL, OPT_PHASE },
+	{ "all-phases", no_argument, NULL, OPT_ALL_PHASES },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
@@ -46,6 +48,9 @@ static unsigned option_needs(int id)
 	switch (id) {
 	case OPT_DOWN:
 		return CLI_TAKES_DOWN;
+	case OPT_PHASE:
+	case OPT_ALL_PHASES:
+		return CLI_TAKES_PHASE;
 	case OPT_SCHEMA:
 	case OPT_DIR:
 	case OPT_DB:
@@ -120,6 +125,8 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 		switch (c) {
 		case 'h':
 			printf("usage: mkmig %s %s\n  %s\n\n", verb->name, verb->usage, verb->summary);
+			if (verb->example)
+				printf("example:\n%s\n", verb->example);
 			cli_print_usage(stdout);
 			*done = true;
 			return MM_EXIT_OK;
@@ -140,6 +147,18 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			break;
 		case OPT_COLOR:
 			args->color = true;
+			break;
+		case OPT_PHASE:
+			if (strcmp(optarg, "contract") != 0 && strcmp(optarg, "expand") != 0)
+				return usage_error(verb, "--phase: expected 'contract' (or 'expand', the default), got '%s'%s", optarg, "");
+			if (args->phase == CLI_PHASE_ALL)
+				return usage_error(verb, "--phase and --all-phases exclude each other%s%s", "", "");
+			args->phase = strcmp(optarg, "contract") == 0 ? CLI_PHASE_CONTRACT : CLI_PHASE_DEFAULT;
+			break;
+		case OPT_ALL_PHASES:
+			if (args->phase == CLI_PHASE_CONTRACT)
+				return usage_error(verb, "--phase and --all-phases exclude each other%s%s", "", "");
+			args->phase = CLI_PHASE_ALL;
 			break;
 		case OPT_FORMAT:
 			args->format = optarg;

@@ -15,8 +15,14 @@ enum cli_flags {
 	CLI_TAKES_SCHEMA = 1 << 1,  /* --schema/--dir/--db */
 	CLI_TAKES_DOWN = 1 << 2,    /* --down */
 	CLI_HIDDEN = 1 << 3,        /* not listed in --help */
-	CLI_TAKES_CHECK = 1 << 4,   /* --format, --explain, --exclude, --small-table (check) */
+	CLI_TAKES_PHASE = 1 << 4,   /* --phase contract, --all-phases */
+	CLI_SPEC = 1 << 5,          /* a change-spec statement: the positional words are its arguments */
+	CLI_SPEC_FILES = 1 << 6,    /* the input files are change-spec files whatever their names */
+	CLI_TAKES_CHECK = 1 << 7,   /* --format, --explain, --exclude, --small-table (check) */
 };
+
+/* Which phases the output holds (mirrors enum mm_phase_sel in plan.h). */
+enum cli_phase { CLI_PHASE_DEFAULT, CLI_PHASE_CONTRACT, CLI_PHASE_ALL };
 
 struct cli_args {
 	struct mm_vec files;    /* const char *: inputs */
@@ -26,6 +32,12 @@ struct cli_args {
 	bool down;
 	bool color;
 	struct mm_vec rest;     /* const char *: verb-specific words */
+	enum cli_phase phase;   /* --phase contract / --all-phases */
+	const struct cli_verb *verb;
+	int argc;               /* the command line as typed (for "print the rest with: ...") */
+	char **argv;
+	struct mm_spec *spec;   /* the change-spec front end's state, when a spec was read */
+	const char *spec_verb;  /* the positional words are this spec statement's arguments */
 	const char *format;     /* check: --format */
 	const char *explain;    /* check: --explain RULE */
 	struct mm_vec excludes; /* check: --exclude RULE (repeatable, or comma-separated) */
@@ -38,6 +50,7 @@ struct cli_verb {
 	unsigned flags;
 	const char *usage;
 	const char *summary;
+	const char *example;    /* shown by `mkmig VERB --help`, or NULL */
 };
 
 const struct cli_verb *cli_find_verb(const char *name);
@@ -54,6 +67,9 @@ struct mm_stmt_list;
 int cli_read_inputs(struct mm_ctx *ctx, struct cli_args *args, struct mm_stmt_list *out);
 
 int cmd_filter(struct mm_ctx *ctx, struct cli_args *args);
+/* A change-spec verb (`mkmig rename users.user_name username`): its words become one spec
+ * statement, then exactly the filter's path (cmd_spec.c). */
+int cmd_spec(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_plan(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_parse(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_debug(struct mm_ctx *ctx, struct cli_args *args);

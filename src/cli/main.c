@@ -3,6 +3,7 @@
  * A verb builds its whole output in memory; nothing reaches stdout when an error was reported.
  */
 #include "cli.h"
+#include "mkmig/spec.h"
 #include "mkmig/sql.h"
 
 #include <string.h>
@@ -48,10 +49,18 @@ int main(int argc, char **argv)
 	struct cli_args args;
 	memset(&args, 0, sizeof(args));
 	bool done;
+	/* The command as typed, before getopt permutes it: "print the rest with ..." repeats it. */
+	char **typed = mm_alloc(&ctx.arena, ((size_t)argc + 1) * sizeof(*typed));
+	for (int i = 0; i < argc; i++)
+		typed[i] = argv[i];
 	argv[shift] = argv[0];
 	int rc = cli_parse(&ctx, verb, argc - shift, argv + shift, &args, &done);
+	args.verb = verb;
+	args.argc = argc;
+	args.argv = typed;
 	if (rc == MM_EXIT_OK && !done)
 		rc = verb->run(&ctx, &args);
+	mm_spec_remap_diags(&ctx, args.spec);
 	mm_diags_print(&ctx.diags, stderr, args.color);
 	if (rc == MM_EXIT_OK && ctx.diags.nerrors)
 		rc = MM_EXIT_USAGE;

@@ -7,22 +7,89 @@
 #include <string.h>
 
 static const struct cli_verb verbs[] = {
-	{ "filter", cmd_filter, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN,
-	  "[--down] [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
-	  "naive SQL in, a zero-downtime psql script out (the default command)" },
+	{ "filter", cmd_filter, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE,
+	  "[--down] [--phase contract | --all-phases] [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
+	  "naive SQL in, a zero-downtime psql script out (the default command)", NULL },
+	{ "add-check", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE 'CONDITION' [name NAME] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "add a CHECK constraint (NOT VALID, then VALIDATE)",
+	  "  mkmig add-check orders 'total >= 0' name orders_total_check --schema schema.sql" },
+	{ "add-column", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN TYPE [not null] [default EXPR] [backfill EXPR] [batch-size N] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "add a column (a volatile default or a backfill in batches, NOT NULL the safe way)",
+	  "  mkmig add-column users.score integer not null default 0 --schema schema.sql\n  mkmig add-column users.email_lower text backfill 'lower(email)' --schema schema.sql" },
+	{ "add-fk", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN[,COLUMN...] references TABLE[.COLUMN[,COLUMN...]] [name NAME] [on delete ACTION] [on update ACTION] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "add a foreign key (NOT VALID, then VALIDATE)",
+	  "  mkmig add-fk orders.customer_id references customers.id on delete cascade --schema schema.sql" },
+	{ "add-index", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE COLUMN-OR-'EXPR'[,...] [unique] [where 'COND'] [name NAME] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "build an index concurrently",
+	  "  mkmig add-index orders customer_id,created_at --schema schema.sql\n  mkmig add-index users 'lower(email)' unique where 'deleted_at IS NULL' name users_email_key" },
+	{ "add-unique", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN[,COLUMN...] [name NAME] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "add a UNIQUE constraint through a concurrent index",
+	  "  mkmig add-unique users.email --schema schema.sql" },
+	{ "apply", cmd_filter, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC_FILES,
+	  "FILE... [OPTIONS]",
+	  "read change-spec files (statements ending in ';', '#' or '--' comments) as one input",
+	  "  mkmig apply changes.mkmig --schema schema.sql\n  (files named *.mkmig are read as change specs by every command)" },
+	{ "backfill", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN using EXPR [where 'COND'] [batch-size N] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "set a column from an expression in committed, resumable batches",
+	  "  mkmig backfill users.email_lower using 'lower(email)' where 'email_lower IS NULL' --schema schema.sql" },
+	{ "change-type", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN [to] TYPE [using EXPR] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "change a column's type (in place when PostgreSQL does not rewrite, else expand/contract)",
+	  "  mkmig change-type orders.total numeric(12,2) --schema schema.sql" },
 	{ "check", cmd_check, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_CHECK,
 	  "[--format human|json|sarif|github|gitlab] [--exclude RULE]... [--small-table ROWS] [--schema FILE]... "
 	  "[--dir DIR] [--db CONNINFO] [FILE|DIR...] | --explain RULE|all",
-	  "explain every hazard in hand-written migrations, with the fix; exit 1 when any is found" },
+	  "explain every hazard in hand-written migrations, with the fix; exit 1 when any is found",
+	  "  mkmig check db/migrations\n  mkmig check --dir db/migrations --format github new.sql\n  mkmig check --explain all" },
+	{ "convert", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.OLD to NEW TYPE using EXPR [back EXPR] [not null] [batch-size N] [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "move a column's data into a new column of another type (sync trigger, batched backfill, validation)",
+	  "  mkmig convert products.price_dollars to price_cents integer using 'round(price_dollars * 100)' back 'price_cents / 100.0' --schema schema.sql" },
+	{ "drop-column", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "drop a column (contract phase, after the deploy that stops using it)",
+	  "  mkmig drop-column users.legacy_flag --schema schema.sql --phase contract" },
+	{ "drop-index", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "[SCHEMA.]INDEX [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "drop an index concurrently",
+	  "  mkmig drop-index orders_customer_id_idx --schema schema.sql" },
+	{ "drop-not-null", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "drop a NOT NULL constraint",
+	  "  mkmig drop-not-null users.nickname --schema schema.sql" },
+	{ "drop-table", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "drop a table (contract phase, after the deploy that stops using it)",
+	  "  mkmig drop-table audit_old --schema schema.sql --phase contract" },
+	{ "rename", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN [to] NEW_NAME [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "rename a column in phases, both application versions working in between",
+	  "  mkmig rename users.user_name username --schema schema.sql            # expand and backfill\n  mkmig rename users.user_name username --schema schema.sql --phase contract   # after the deploy" },
+	{ "rename-table", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE [to] NEW_NAME [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "rename a table, with a view under the old name until the contract",
+	  "  mkmig rename-table customer customers --schema schema.sql" },
+	{ "set-not-null", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC,
+	  "TABLE.COLUMN [--schema FILE]... [--phase contract | --all-phases] [--down]",
+	  "SET NOT NULL through a validated CHECK (no long scan under ACCESS EXCLUSIVE)",
+	  "  mkmig set-not-null orders.total --schema schema.sql" },
+
 	{ "debug", cmd_debug, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_HIDDEN, "schema [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
-	  "print internal state: 'debug schema' prints the canonical schema model" },
-	{ "help", cmd_help, 0, "", "show this help" },
+	  "print internal state: 'debug schema' prints the canonical schema model", NULL },
+	{ "help", cmd_help, 0, "", "show this help", NULL },
 	{ "parse", cmd_parse, CLI_TAKES_FILES | CLI_HIDDEN, "[FILE...]",
-	  "list the statements mkmig reads, with their positions (debugging)" },
+	  "list the statements mkmig reads, with their positions (debugging)", NULL },
 	{ "plan", cmd_plan, CLI_TAKES_FILES | CLI_TAKES_SCHEMA,
-	  "[--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
-	  "explain the safe plan: each step, how it runs, what it locks and why" },
-	{ "version", cmd_version, 0, "", "print mkmig's version and its PostgreSQL grammar version" },
+	  "[--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE... | STATEMENT ARGS...]",
+	  "explain the safe plan, every phase: each step, how it runs, what it locks and why",
+	  "  mkmig plan --schema schema.sql naive.sql\n  mkmig plan rename users.user_name username --schema schema.sql" },
+	{ "version", cmd_version, 0, "", "print mkmig's version and its PostgreSQL grammar version", NULL },
 };
 
 const struct cli_verb *cli_find_verb(const char *name)
@@ -42,14 +109,16 @@ void cli_print_usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: mkmig [OPTIONS] [FILE...]        rewrite naive DDL into a safe script\n"
-	        "       mkmig COMMAND [OPTIONS] [ARGS]\n\n"
+	        "       mkmig COMMAND [OPTIONS] [ARGS]   a change-spec statement, or another command\n\n"
 	        "commands:\n");
 	for (size_t i = 0; i < MM_ARRAY_LEN(verbs); i++)
 		if (!(verbs[i].flags & CLI_HIDDEN))
-			fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+			fprintf(out, "  %-13s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(out,
 	        "\noptions:\n"
-	        "  --down               write the script that undoes the up script\n"
+	        "  --down               write the script that undoes the up script (same phases)\n"
+	        "  --phase contract     print what follows the checkpoint (run it after the deploy)\n"
+	        "  --all-phases         print every phase, checkpoints as comments\n"
 	        "  --schema FILE        learn the existing schema from SQL (repeatable)\n"
 	        "  --dir DIR            learn the existing schema from a migrations directory\n"
 	        "  --db CONNINFO        learn the existing schema from a live database\n"
@@ -61,6 +130,10 @@ void cli_print_usage(FILE *out)
 	        "  --batch-sleep MS     pause between backfill batches (default 0)\n"
 	        "  -v, --verbose        say more on stderr\n"
 	        "  -h, --help           show this help\n\n"
+	        "By default the script stops at the first checkpoint, where the application must be\n"
+	        "deployed; stderr says what was held back and the command that prints it. A word\n"
+	        "starting with '-' inside a statement goes after '--'. Every statement also takes\n"
+	        "lock-timeout MS: the lock_timeout of its own steps.\n\n"
 	        "exit status: 0 ok, 1 hazards found (check), 2 bad input or usage\n",
 	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT);
 }

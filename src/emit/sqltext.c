@@ -93,6 +93,7 @@ static void emit_statements(const struct mm_vec *stmts, struct mm_buf *out)
 void mm_emit_step_sql(struct mm_ctx *ctx, const struct mm_step *s, enum mm_direction dir, struct mm_buf *out)
 {
 	const struct mm_options *o = &ctx->opt;
+	const int lock_timeout_ms = s->lock_timeout_ms ? s->lock_timeout_ms : o->lock_timeout_ms; /* a spec statement's own */
 	const struct mm_vec *stmts = dir == MM_UP ? &s->up : &s->down;
 	enum mm_unit unit = dir == MM_UP ? s->unit : s->down_unit;
 	bool plpgsql = dir == MM_UP ? s->plpgsql : s->down_plpgsql;
@@ -102,7 +103,7 @@ void mm_emit_step_sql(struct mm_ctx *ctx, const struct mm_step *s, enum mm_direc
 	case MM_UNIT_BATCH:
 		/* Each batch waits for row locks at most lock_timeout and retries; the whole DO runs as
 		 * long as the table needs, so no statement_timeout. */
-		mm_buf_addf(out, "SET lock_timeout = '%dms';\nSET statement_timeout = 0;\n", o->lock_timeout_ms);
+		mm_buf_addf(out, "SET lock_timeout = '%dms';\nSET statement_timeout = 0;\n", lock_timeout_ms);
 		emit_statements(stmts, out);
 		return;
 	case MM_UNIT_NONTX:
@@ -119,9 +120,9 @@ void mm_emit_step_sql(struct mm_ctx *ctx, const struct mm_step *s, enum mm_direc
 	case MM_UNIT__COUNT:
 		MM_BUG("bad unit");
 	}
-	long per_try = (long)o->lock_timeout_ms + (long)BACKOFF_CAP_S * 1500;
+	long per_try = (long)lock_timeout_ms + (long)BACKOFF_CAP_S * 1500;
 	long budget = s->no_timeout ? 0 : o->statement_timeout_ms + (blocking ? per_try * o->lock_retries : 0);
-	mm_buf_addf(out, "SET lock_timeout = '%dms';\n", o->lock_timeout_ms);
+	mm_buf_addf(out, "SET lock_timeout = '%dms';\n", lock_timeout_ms);
 	if (budget)
 		mm_buf_addf(out, "SET statement_timeout = '%ldms';\n", budget);
 	else

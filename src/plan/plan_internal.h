@@ -65,5 +65,7 @@ int mm_rule_alter_type(struct mm_rule_ctx *r);
 int mm_rule_drop_index(struct mm_rule_ctx *r);
 int mm_rule_drop(struct mm_rule_ctx *r);
 int mm_rule_add_enum_value(struct mm_rule_ctx *r);
+int mm_rule_convert(struct mm_rule_ctx *r);
+int mm_rule_backfill_change(struct mm_rule_ctx *r);
 
 #endif

@@ -101,8 +101,16 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		resolve_table(&r);
 		note_size(ctx, out, r.table);
 		const struct mm_rule *rule = mm_rule_for(ch->kind);
+		/* A spec statement's own batch size (batch-size N) for this change only. */
+		long batch_size = ctx->opt.batch_size;
+		if (ch->batch_size)
+			ctx->opt.batch_size = ch->batch_size;
+		size_t first_step = out->steps.len;
 		if (rule->plan(&r) != 0)
 			rc = -1;
+		ctx->opt.batch_size = batch_size;
+		for (size_t k = first_step; k < out->steps.len; k++)
+			((struct mm_step *)mm_vec_at(&out->steps, k))->lock_timeout_ms = ch->lock_timeout_ms;
 		/* The model learns each change once it is planned; the subcommands of one ALTER TABLE one
 		 * by one, so "DROP COLUMN id, ADD PRIMARY KEY (a)" names the new key as PostgreSQL does,
 		 * after the old one is gone. */
@@ -110,6 +118,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 			rc = -1;
 	}
 	order_by_phase(ctx, out);
+	mm_plan_add_guard_step(ctx, out);
 	return rc;
 }
 

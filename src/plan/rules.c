@@ -26,6 +26,9 @@ static const struct mm_rule rules[] = {
 	[MM_CH_DROP_TABLE] = { "drop-table", mm_rule_drop, "contract phase, flagged destructive" },
 	[MM_CH_ADD_ENUM_VALUE] = { "add-enum-value", mm_rule_add_enum_value,
 	                           "its own unit (non-transactional before 12); irreversible" },
+	[MM_CH_CONVERT] = { "convert", mm_rule_convert,
+	                    "new column computed by a trigger and a batched backfill, validated; old one dropped in the contract" },
+	[MM_CH_BACKFILL] = { "backfill", mm_rule_backfill_change, "batched, resumable UPDATE keyed on the primary key" },
 	[MM_CH_OTHER] = { "other", mm_rule_other, "passed through unchanged, under lock_timeout" },
 };
 _Static_assert(MM_ARRAY_LEN(rules) == MM_CH__COUNT, "every change kind has a rule");

@@ -87,6 +87,25 @@ static bool no_rewrite(const struct typeinfo *from, const struct typeinfo *to)
 	       (!from->nmods || (from->mods[0] == to->mods[0] && from->mods[1] == to->mods[1]));
 }
 
+/* A string column has no assignment cast to these types: PostgreSQL refuses ALTER COLUMN TYPE
+ * without USING ("cannot be cast automatically", pg_cast castcontext 'e' for the I/O
+ * conversions; docs: sql-altertable.html, "SET DATA TYPE"). Only types known for sure are listed,
+ * so an enum or a domain never gets a false error. */
+static bool no_assignment_cast(const struct typeinfo *from, const struct typeinfo *to)
+{
+	static const char *const strings[] = { "text", "varchar", "bpchar" };
+	static const char *const targets[] = { "int2", "int4", "int8", "numeric", "float4", "float8", "bool", "date",
+		                               "timestamp", "timestamptz", "time", "uuid", "json", "jsonb", "interval", "inet" };
+	if (from->array || to->array)
+		return false;
+	bool from_string = false, to_target = false;
+	for (size_t i = 0; i < MM_ARRAY_LEN(strings); i++)
+		from_string = from_string || same_name(from, strings[i]);
+	for (size_t i = 0; i < MM_ARRAY_LEN(targets); i++)
+		to_target = to_target || same_name(to, targets[i]);
+	return from_string && to_target;
+}
+
 /* USING that is just the column itself changes nothing. */
 static bool trivial_using(PgQuery__Node *u, const char *column)
 {
@@ -155,6 +174,12 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 	bool collation_change = cd->coll_clause != NULL;
 	struct mm_vec views = { 0 };
 	mm_model_dependent_views(r->model, r->table, &views);
+	if (known && !cd->raw_default && no_assignment_cast(&from, &to))
+		return mm_error_hint(r->ctx, r->ch->stmt->src, r->ch->stmt->off, r->ch->stmt->len,
+		                     mm_sprintf(a, "say how to convert the values: USING %s::%s (in a change spec: using '...')",
+		                                mm_sql_ident(a, column), mm_sql_deparse_type(r->ctx, cd->type_name)),
+		                     "column %s of type %s cannot be cast automatically to type %s",
+		                     mm_sql_ident(a, column), c->type, mm_sql_deparse_type(r->ctx, cd->type_name));
 	if (known && !collation_change && trivial_using(cd->raw_default, column) && no_rewrite(&from, &to) && !views.len) {
 		mm_rule_passthrough(r, NULL);
 		struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);

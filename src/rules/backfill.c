@@ -96,8 +96,54 @@ static void add_batch_query(struct mm_buf *b, struct mm_arena *a, const char *qt
 	mm_buf_addf(b, "%sINTO mkmig_batch, mkmig_rows;\n", indent);
 }
 
+/* The handler of an error other than a lock timeout in a batch, when the rows' values are computed
+ * by an expression that can fail on one row (a convert: overflow, a bad cast): find the first
+ * pending row of the batch whose value raises, and stop naming its key. The batches before are
+ * committed; fixing the row and running the script again resumes after them. */
+static void add_row_error_handler(struct mm_buf *b, struct mm_arena *a, const char *qtable, const struct key *k, long n,
+                                  const char *pending_sql, const char *row_expr, const char *job)
+{
+	const char *cols = join_cols(a, k, "t.", "");
+	struct mm_buf vals = MM_BUF_INIT;
+	for (size_t i = 0; i < k->cols.len; i++)
+		mm_buf_addf(&vals, "%smkmig_key[%zu]::%s", i ? ", " : "", i + 1, (const char *)mm_vec_at(&k->types, i));
+	mm_buf_addf(b,
+	            "            WHEN OTHERS THEN\n"
+	            "                FOR mkmig_key IN SELECT ARRAY[%s] FROM %s AS t\n"
+	            "                    WHERE (mkmig_last IS NULL OR (%s) > (%s)) AND (%s)\n"
+	            "                    ORDER BY %s LIMIT %ld\n"
+	            "                LOOP\n"
+	            "                    BEGIN\n"
+	            "                        PERFORM %s FROM %s AS t WHERE (%s) = (%s);\n"
+	            "                    EXCEPTION WHEN OTHERS THEN\n"
+	            "                        RAISE EXCEPTION 'mkmig: backfill %%: the row with key (%s) = (%%) cannot be converted: %%',\n"
+	            "                            %s, pg_catalog.array_to_string(mkmig_key, ', '), SQLERRM\n"
+	            "                            USING HINT = 'fix the row (or the expression) and run the script again: the backfill resumes after the last committed batch';\n"
+	            "                    END;\n"
+	            "                END LOOP;\n"
+	            "                RAISE;\n",
+	            join_cols(a, k, "t.", "::text"), qtable, cols, last_key_values(a, k), pending_sql, cols, n, row_expr, qtable,
+	            cols, vals.buf, join_cols(a, k, "", ""), job);
+	mm_buf_release(&vals);
+}
+
+static int backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                    const char *done_if, const char *row_expr);
+
 int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
                      const char *done_if)
+{
+	return backfill(r, label, set_sql, pending_sql, done_if, NULL);
+}
+
+int mm_rule_backfill_rows(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                          const char *done_if, const char *row_expr)
+{
+	return backfill(r, label, set_sql, pending_sql, done_if, row_expr);
+}
+
+static int backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                    const char *done_if, const char *row_expr)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	const struct mm_options *o = &r->ctx->opt;
@@ -109,7 +155,10 @@ int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_s
 	struct mm_buf b = MM_BUF_INIT;
 	mm_buf_adds(&b, "DO $mkmig$\nDECLARE\n"
 	                "    mkmig_last text[];\n    mkmig_batch text[];\n    mkmig_rows bigint;\n"
-	                "    mkmig_total bigint;\n    mkmig_attempt int;\nBEGIN\n");
+	                "    mkmig_total bigint;\n    mkmig_attempt int;\n");
+	if (row_expr)
+		mm_buf_adds(&b, "    mkmig_key text[];\n");
+	mm_buf_adds(&b, "BEGIN\n");
 	/* A re-run after the whole change completed: the columns the copy reads may be gone. */
 	if (done_if)
 		mm_buf_addf(&b, "    IF %s THEN\n        RAISE NOTICE 'mkmig: backfill %%: the change is already complete', %s;\n"
@@ -138,13 +187,15 @@ int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_s
 	            "                IF mkmig_attempt >= %d THEN\n"
 	            "                    RAISE;\n"
 	            "                END IF;\n"
-	            "                PERFORM pg_catalog.pg_sleep(least(0.05 * 2 ^ mkmig_attempt, 5) * (0.5 + random()));\n"
-	            "            END;\n"
-	            "        END LOOP;\n"
-	            "        EXIT WHEN mkmig_batch IS NULL;\n"
-	            "        mkmig_last := mkmig_batch;\n"
-	            "        mkmig_total := mkmig_total + mkmig_rows;\n",
+	            "                PERFORM pg_catalog.pg_sleep(least(0.05 * 2 ^ mkmig_attempt, 5) * (0.5 + random()));\n",
 	            o->lock_retries);
+	if (row_expr)
+		add_row_error_handler(&b, a, r->qtable, &k, o->batch_size, pending_sql, row_expr, job);
+	mm_buf_adds(&b, "            END;\n"
+	                "        END LOOP;\n"
+	                "        EXIT WHEN mkmig_batch IS NULL;\n"
+	                "        mkmig_last := mkmig_batch;\n"
+	                "        mkmig_total := mkmig_total + mkmig_rows;\n");
 	mm_buf_addf(&b,
 	            "        INSERT INTO %s AS p (job, last_key, rows_done) VALUES (%s, mkmig_last, mkmig_total)\n"
 	            "            ON CONFLICT (job) DO UPDATE SET last_key = EXCLUDED.last_key, rows_done = EXCLUDED.rows_done;\n"

@@ -51,5 +51,9 @@ const char *mm_rule_later_use(struct mm_rule_ctx *r, const char *const *names, s
 /* done_if: a SQL condition meaning the whole change already happened (a re-run): skip. */
 int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
                      const char *done_if);
+/* The same, where computing a row's value can fail on one row: row_expr (over alias t) is that
+ * value; a batch that fails finds the first row whose row_expr raises and stops with its key. */
+int mm_rule_backfill_rows(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
+                          const char *done_if, const char *row_expr);
 
 #endif

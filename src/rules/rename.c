@@ -57,6 +57,10 @@ int mm_rule_rename_column(struct mm_rule_ctx *r)
 	const struct mm_column *c = mm_table_find_column(r->table, from);
 	if (!c)
 		return 0;
+	if (mm_table_find_column(r->table, to))
+		return mm_error(r->ctx, r->ch->stmt->src, r->ch->stmt->off, r->ch->stmt->len,
+		                "cannot rename %s.%s to %s: %s already has a column %s", r->qtable, mm_sql_ident(a, from),
+		                mm_sql_ident(a, to), r->qtable, mm_sql_ident(a, to));
 	struct mm_swap sw = {
 		.old_col = from,
 		.new_col = to,
@@ -127,6 +131,8 @@ int mm_rule_rename_table(struct mm_rule_ctx *r)
 	                       "is updatable, so its reads and writes keep working until the contract phase");
 	mm_plan_checkpoint(r->ctx, r->plan, MM_PHASE_CONTRACT,
 	                   "deploy the application version that uses %s (not %s) everywhere", qnew, qold);
+	mm_plan_contract_guard(r->ctx, r->plan, NULL, mm_sprintf(a, "pg_catalog.to_regclass(%s) IS NOT NULL", mm_sql_literal(a, qnew)), NULL,
+	                       "rename %s to %s: the expand phase has not run (%s does not exist)", qold, qnew, qnew);
 	struct mm_step *c = mm_step_new(r->ctx, r->plan, r->ch, MM_PHASE_CONTRACT, MM_UNIT_TX,
 	                                mm_sprintf(a, "drop the compatibility view %s", qold));
 	mm_step_up(r->ctx, c, "DROP VIEW IF EXISTS %s", qold);

@@ -131,6 +131,13 @@ const char *mm_swap_blocker(struct mm_rule_ctx *r, const char *column, bool rebu
 }
 
 /* Does a definition text mention the column (as a column)? */
+static bool mentions(struct mm_rule_ctx *r, const char *def, const char *column, const char *stop);
+
+bool mm_swap_mentions(struct mm_rule_ctx *r, const char *def, const char *column, const char *stop)
+{
+	return mentions(r, def, column, stop);
+}
+
 static bool mentions(struct mm_rule_ctx *r, const char *def, const char *column, const char *stop)
 {
 	struct rename_ref rr = { column, "\x01" };
@@ -164,6 +171,11 @@ static const char *sync_function(struct mm_rule_ctx *r, const struct mm_swap *sw
 		                "            NEW.%s := %s;\n        END IF;\n",
 		            n, n, fwd, o, bwd);
 		mm_buf_addf(&b, "    ELSIF NEW.%s IS DISTINCT FROM OLD.%s THEN\n        NEW.%s := %s;\n", n, n, o, bwd);
+		mm_buf_addf(&b, "    ELSIF NEW.%s IS DISTINCT FROM OLD.%s THEN\n        NEW.%s := %s;\n", o, o, n, fwd);
+	} else if (sw->fresh_column) {
+		/* A convert without back: a new value written by the new application is kept; the new
+		 * column follows the old one only when the old one was written. */
+		mm_buf_addf(&b, "        IF NEW.%s IS NULL THEN\n            NEW.%s := %s;\n        END IF;\n", n, n, fwd);
 		mm_buf_addf(&b, "    ELSIF NEW.%s IS DISTINCT FROM OLD.%s THEN\n        NEW.%s := %s;\n", o, o, n, fwd);
 	} else {
 		mm_buf_addf(&b, "        NEW.%s := %s;\n", n, fwd);
@@ -303,19 +315,42 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	                    "copies every write of either column to the other");
 
 	/* backfill, then what needs the data. */
-	if (mm_rule_backfill(r, sw->final_col, mm_sprintf(a, "%s = %s", qnew, mm_swap_qualified(r, sw->forward, "t")),
-	                     mm_sprintf(a, "t.%s IS DISTINCT FROM %s", qnew, mm_swap_qualified(r, sw->forward, "t")),
-	                     renames ? mm_sprintf(a, "NOT %s", old_exists) : NULL) != 0)
+	const char *pending = sw->pending ? sw->pending
+	                                  : mm_sprintf(a, "t.%s IS DISTINCT FROM %s", qnew, mm_swap_qualified(r, sw->forward, "t"));
+	const char *fwd_t = mm_swap_qualified(r, sw->forward, "t");
+	const char *set = mm_sprintf(a, "%s = %s", qnew, fwd_t);
+	const char *done = renames ? mm_sprintf(a, "NOT %s", old_exists) : NULL;
+	/* A convert's expression may fail on one row: the backfill then names the row. */
+	/* (The value as stored: the assignment cast is where an overflow raises.) */
+	if ((sw->fresh_column ? mm_rule_backfill_rows(r, sw->final_col, set, pending, done,
+	                                              mm_sprintf(a, "CAST(%s AS %s)", fwd_t, sw->new_type))
+	                      : mm_rule_backfill(r, sw->final_col, set, pending, done)) != 0)
 		return -1;
 	r->phase = MM_PHASE_BACKFILL;
-	if (oc->not_null)
+	if (sw->after_backfill)
+		sw->after_backfill(r, sw);
+	if (oc->not_null || sw->not_null)
 		mm_rule_not_null(r, sw->new_col, false);
 	struct renames rn = { 0 };
-	rebuild_indexes(r, sw, &rn);
-	rebuild_constraints(r, sw, &rn);
+	if (!sw->fresh_column) {
+		rebuild_indexes(r, sw, &rn);
+		rebuild_constraints(r, sw, &rn);
+	}
 
-	/* contract: one short transaction. */
+	/* contract: one short transaction, opened by a guard that it is time (phases.c). Done: the
+	 * old column is gone (a rename or convert), or the helper column is (a type change, whose
+	 * contract also fails safely if its expand never ran: the helper column to rename is missing).
+	 * Ready: both columns and the trigger exist and no row is pending. */
 	mm_plan_checkpoint(ctx, r->plan, MM_PHASE_CONTRACT, "%s", sw->app_change);
+	const char *new_exists = mm_rule_column_exists(r, sw->new_col);
+	const char *trg_exists = mm_sprintf(a, "EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = pg_catalog.to_regclass(%s) AND tgname = %s)",
+	                                    mm_rule_table_literal(r), mm_sql_literal(a, helper));
+	mm_plan_contract_guard(ctx, r->plan, mm_sprintf(a, "NOT %s", renames ? old_exists : new_exists),
+	                       mm_sprintf(a, "%s AND %s", new_exists, trg_exists),
+	                       mm_sprintf(a, "SELECT FROM %s AS t WHERE %s", r->qtable, pending),
+	                       "%s: the expand and backfill phases have not completed (column %s, the sync trigger %s or "
+	                       "backfilled rows are missing)",
+	                       sw->what, qnew, helper);
 	struct mm_step *c = mm_step_new(ctx, r->plan, r->ch, MM_PHASE_CONTRACT, MM_UNIT_TX,
 	                                mm_sprintf(a, "%s: drop %s and the trigger, %s takes its place", sw->what, qold, qnew));
 	c->plpgsql = true;
@@ -341,7 +376,7 @@ int mm_rule_swap(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	if (strcmp(sw->new_col, sw->final_col) != 0)
 		mm_buf_addf(&swap, "    ALTER TABLE %s RENAME COLUMN %s TO %s;\n", r->qtable, qnew, mm_sql_ident(a, sw->final_col));
 	const char *qfinal = mm_sql_ident(a, sw->final_col);
-	if (oc->default_expr)
+	if (oc->default_expr && !sw->fresh_column)
 		mm_buf_addf(&swap, "    ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", r->qtable, qfinal, oc->default_expr);
 	swap.len -= 2; /* the guard adds the last ";\n" */
 	swap.buf[swap.len] = '\0';

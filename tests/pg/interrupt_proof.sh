@@ -267,7 +267,7 @@ if [[ -f $fixture/args ]]; then
     [[ -n $line ]] && args+=("$line")
   done <"$fixture/args"
 fi
-if ! (cd "$fixture" && "$mkmig" --schema schema.sql "${args[@]}" input.sql) >"$work/up.sql" 2>"$work/mkmig.stderr"; then
+if ! (cd "$fixture" && "$mkmig" --all-phases --schema schema.sql "${args[@]}" input.sql) >"$work/up.sql" 2>"$work/mkmig.stderr"; then
   cat "$work/mkmig.stderr" >&2
   die "mkmig failed on $fixture/input.sql"
 fi

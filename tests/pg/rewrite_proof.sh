@@ -53,7 +53,13 @@ done
 [[ -d $fixture ]] || { echo "rewrite_proof: no fixture dir $fixture" >&2; exit 2; }
 fixture=$(cd "$fixture" && pwd)
 case_name=$(basename "$fixture")
-[[ -f $fixture/input.sql ]] || { echo "rewrite_proof: $fixture/input.sql is missing" >&2; exit 2; }
+# input.sql (naive DDL) or input.mkmig (a change spec, whose naive equivalent is naive.sql)
+input=input.sql
+if [[ -f $fixture/input.mkmig ]]; then
+  input=input.mkmig
+  [[ -f $fixture/naive.sql ]] || { echo "rewrite_proof: $fixture/input.mkmig needs naive.sql (its naive SQL)" >&2; exit 2; }
+fi
+[[ -f $fixture/$input ]] || { echo "rewrite_proof: $fixture/input.sql is missing" >&2; exit 2; }
 schema_args=()
 if [[ -f $fixture/schema.sql ]]; then
   schema_args=(--schema schema.sql)
@@ -119,7 +125,8 @@ run_schema() {
 run_mkmig() {
   local out=$1 err=$2 rc=0
   shift 2
-  (cd "$fixture" && "$mkmig" "$@" "${schema_args[@]}" "${args[@]}" input.sql) >"$out" 2>"$err" || rc=$?
+  # --all-phases: the proof applies the whole sequence (the phases a deploy spreads out)
+  (cd "$fixture" && "$mkmig" --all-phases "$@" "${schema_args[@]}" "${args[@]}" "$input") >"$out" 2>"$err" || rc=$?
   if [[ $rc -ne 0 ]]; then
     echo "---- mkmig ${*:-(up)} exited $rc; stderr ($err) ----" >&2
     cat "$err" >&2
