@@ -16,6 +16,7 @@ struct ck_stmt {
 	size_t tx;              /* transaction number: equal for statements of one transaction */
 	bool lock_timeout;      /* a non-zero lock_timeout is set */
 	const char *ignore;     /* the rule list of '-- mkmig:ignore ...' on the line before, or NULL */
+	size_t call;            /* 1 + the index of mkmig's retry call it runs in (f->calls), or 0 */
 };
 
 struct ck_file {
@@ -27,6 +28,7 @@ struct ck_file {
 	const char *runner_why; /* why it does (for messages) */
 	struct ck_stmt *stmts;
 	size_t n;
+	struct mm_vec calls;    /* struct mm_sql_helper_call *: mkmig's retry calls, in file order */
 	struct mm_vec proven;   /* const char * "table.column": a CHECK (col IS NOT NULL) validated in
 	                           this file, in a later transaction than the one that added it */
 };

@@ -381,12 +381,28 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		}
 		return;
 	}
+	/* A plan that still does the same work under as strong a lock (SET NOT NULL before 12) is no
+	 * fix: the statement is reported like one kept for want of an online form. */
+	const struct mm_step *same = NULL;
+	for (size_t i = 0; i < steps->len && !same && blocks && work != MM_WORK_CATALOG; i++) {
+		const struct mm_step *st = mm_vec_at(steps, i);
+		for (size_t k = 0; k < st->locks.len && !same; k++) {
+			const struct mm_lock_use *l = mm_vec_at(&st->locks, k);
+			if (mm_lock_blocks_traffic(l->mode) && l->work == work && l->mode >= lock)
+				same = st;
+		}
+	}
 	const char *rid = rule_for(ch, work);
-	struct mm_finding *x = ck_add(f, s, rid, ch->loc, 0, "%s (%s on %s)", mm_check_rule_find(rid)->summary,
-	                              mm_lock_name(lock), qtable ? qtable : "the table");
+	struct mm_finding *x = ck_add(f, s, rid, ch->loc, 0, same ? "%s (%s on %s); mkmig has no online form for it" : "%s (%s on %s)",
+	                              mm_check_rule_find(rid)->summary, mm_lock_name(lock), qtable ? qtable : "the table");
 	if (!x)
 		return;
 	x->has_lock = lock != MM_LOCK_NONE, x->lock = lock, x->work = work, x->table = qtable;
+	if (same) {
+		x->note = same->warning ? same->warning : same->why;
+		add_size(x, t, f->c);
+		return;
+	}
 	x->fix = fix_sql(ctx, steps);
 	/* The reason of the step that does the work (the concurrent build, the validation), else the
 	 * first reason given. */

@@ -176,13 +176,21 @@ int mm_check_source(struct mm_check *c, struct mm_source *src, const struct mm_c
 {
 	struct mm_ctx *ctx = c->ctx;
 	struct mm_stmt_list stmts = { 0 };
-	if (mm_sql_parse(ctx, src, &stmts) != 0)
+	struct ck_file f = { .c = c, .ctx = ctx, .src = src, .runner = runner };
+	/* mkmig's own output: the statements inside its retry calls are judged as written there. */
+	if (mm_sql_parse_unwrapped(ctx, src, &stmts, &f.calls) != 0)
 		return -1;
-	struct ck_file f = { .c = c, .ctx = ctx, .src = src, .runner = runner, .n = stmts.items.len };
+	f.n = stmts.items.len;
 	f.stmts = mm_alloc(&ctx->arena, (f.n ? f.n : 1) * sizeof(*f.stmts));
-	for (size_t i = 0; i < f.n; i++) {
+	for (size_t i = 0, k = 0; i < f.n; i++) {
 		f.stmts[i].st = mm_vec_at(&stmts.items, i);
 		f.stmts[i].ignore = ignore_comment(ctx, src, f.stmts[i].st->off);
+		size_t off = f.stmts[i].st->off;
+		while (k < f.calls.len && ((const struct mm_sql_helper_call *)mm_vec_at(&f.calls, k))->off +
+		                                  ((const struct mm_sql_helper_call *)mm_vec_at(&f.calls, k))->len <= off)
+			k++;
+		if (k < f.calls.len && ((const struct mm_sql_helper_call *)mm_vec_at(&f.calls, k))->off <= off)
+			f.stmts[i].call = k + 1;
 	}
 	c->nfiles++;
 	c->nstmts += f.n;

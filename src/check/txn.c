@@ -232,9 +232,11 @@ void ck_transactions(struct ck_file *f)
 	for (size_t i = 0; i < f->n; i++) {
 		struct ck_stmt *s = &f->stmts[i];
 		const PgQuery__Node *n = s->st->node;
-		s->in_tx = f->runner_tx || explicit_tx;
+		/* The statements of one retry call run in one transaction: the call's. */
+		bool same_call = s->call && i > 0 && f->stmts[i - 1].call == s->call;
+		s->in_tx = f->runner_tx || explicit_tx || s->call;
 		s->explicit_tx = explicit_tx;
-		s->tx = s->in_tx ? tx : ++tx;
+		s->tx = f->runner_tx || explicit_tx || same_call ? tx : ++tx;
 		s->lock_timeout = timeout;
 		if (ck_stmt_non_tx(n, v) && s->in_tx) {
 			bool add_value = n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT;

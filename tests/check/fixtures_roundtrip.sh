@@ -37,7 +37,10 @@ for dir in "$src"/fixtures/rewrite/*/ "$src"/fixtures/examples/*/; do
 	(cd "$dir" && "$bin" check --format json "${args[@]}" --exclude style "$tmp/up.sql" >"$tmp/out.json" 2>"$tmp/out.err")
 	rc=$?
 	unfixable=$(grep '"fix": null' "$tmp/naive.json" | sed -n 's/.*"rule": "\([^"]*\)".*/\1/p' | sort -u)
-	bad=$(sed -n 's/.*"rule": "\([^"]*\)".*/\1/p' "$tmp/out.json" | sort -u | while read -r r; do
+	# A lock hazard the planner itself says it has no online form for (SET NOT NULL's scan before
+	# 12) is what mkmig keeps too.
+	bad=$(grep -v '"category": "lock".*mkmig has no online form for it.*"fix": null' "$tmp/out.json" |
+		sed -n 's/.*"rule": "\([^"]*\)".*/\1/p' | sort -u | while read -r r; do
 		grep -qx "$r" <<<"$unfixable" || echo "$r"
 	done)
 	if [ $rc -eq 2 ] || [ -n "$bad" ]; then
