@@ -83,6 +83,8 @@ struct mm_check {
 	struct mm_check_options opt;
 	struct mm_vec findings;    /* struct mm_finding *, in input order */
 	size_t nfiles, nstmts;
+	size_t nbad;               /* input files that could not be read or parsed (reported as errors) */
+	bool incomplete;           /* an earlier input file was not learned: the model may miss its objects */
 };
 
 /* Check one migration file (already read): judge each statement against the model, then let the

@@ -166,16 +166,19 @@ static void render_human(struct mm_check *c, bool color, struct mm_buf *out)
 		mm_buf_addch(out, '\n');
 		counts[x->severity]++;
 	}
+	const char *bad = c->nbad ? mm_sprintf(&c->ctx->arena, "; %zu file%s not checked (bad input, see the errors)", c->nbad,
+	                                       c->nbad == 1 ? "" : "s")
+	                          : "";
 	if (!c->findings.len) {
-		mm_buf_addf(out, "mkmig check: %zu file%s, %zu statement%s, no hazards (PostgreSQL %d)\n", c->nfiles,
-		            c->nfiles == 1 ? "" : "s", c->nstmts, c->nstmts == 1 ? "" : "s", c->ctx->opt.pg_version);
+		mm_buf_addf(out, "mkmig check: %zu file%s, %zu statement%s, no hazards (PostgreSQL %d)%s\n", c->nfiles,
+		            c->nfiles == 1 ? "" : "s", c->nstmts, c->nstmts == 1 ? "" : "s", c->ctx->opt.pg_version, bad);
 		return;
 	}
-	mm_buf_addf(out, "mkmig check: %zu file%s, %zu statement%s: %zu error%s, %zu warning%s, %zu note%s (PostgreSQL %d); "
+	mm_buf_addf(out, "mkmig check: %zu file%s, %zu statement%s: %zu error%s, %zu warning%s, %zu note%s (PostgreSQL %d)%s; "
 	                 "'mkmig check --explain RULE' says more\n",
 	            c->nfiles, c->nfiles == 1 ? "" : "s", c->nstmts, c->nstmts == 1 ? "" : "s", counts[MM_ERROR],
 	            counts[MM_ERROR] == 1 ? "" : "s", counts[MM_WARNING], counts[MM_WARNING] == 1 ? "" : "s",
-	            counts[MM_NOTE], counts[MM_NOTE] == 1 ? "" : "s", c->ctx->opt.pg_version);
+	            counts[MM_NOTE], counts[MM_NOTE] == 1 ? "" : "s", c->ctx->opt.pg_version, bad);
 }
 
 static void render_json(struct mm_check *c, struct mm_buf *out)

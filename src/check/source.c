@@ -206,7 +206,7 @@ int mm_check_source(struct mm_check *c, struct mm_source *src, const struct mm_c
 	bool has_do = false;
 	for (size_t i = 0; i < f.n && !has_do; i++)
 		has_do = f.stmts[i].st->node->node_case == PG_QUERY__NODE__NODE_DO_STMT;
-	if ((!c->model->known || has_do) && ctx->diags.nerrors > nerrors) {
+	if ((!c->model->known || has_do || c->incomplete) && ctx->diags.nerrors > nerrors) {
 		soften_errors(&f, ndiags, &changes);
 		rc = 0;
 	}

@@ -85,26 +85,28 @@ int cmd_check(struct mm_ctx *ctx, struct cli_args *args)
 		return MM_EXIT_USAGE;
 	if (!args->files.len)
 		mm_vec_push(&ctx->arena, &args->files, "-");
-	int rc = 0;
-	for (size_t i = 0; i < args->files.len && rc == 0; i++) {
+	/* A file that cannot be read or parsed is reported and counted, and the rest are still
+	 * checked (a CI run shows every hazard at once); the exit status is then 2. */
+	for (size_t i = 0; i < args->files.len; i++) {
 		const char *path = mm_vec_at(&args->files, i);
 		struct stat st;
 		if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			struct mm_vec scripts = { 0 };
 			if (mm_model_dir_scripts(ctx, path, &scripts) != 0)
 				return MM_EXIT_USAGE;
-			for (size_t k = 0; k < scripts.len && rc == 0; k++)
-				rc = check_file(&c, mm_vec_at(&scripts, k));
-		} else {
-			rc = check_file(&c, path);
+			for (size_t k = 0; k < scripts.len; k++)
+				if (check_file(&c, mm_vec_at(&scripts, k)) != 0)
+					c.nbad++, c.incomplete = true;
+		} else if (check_file(&c, path) != 0) {
+			c.nbad++, c.incomplete = true;
 		}
 	}
-	if (rc != 0 || ctx->diags.nerrors)
-		return MM_EXIT_USAGE;
 	struct mm_buf out = MM_BUF_INIT;
 	bool color = format == MM_CHECK_HUMAN && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	mm_check_render(&c, format, color, &out);
 	fwrite(out.buf, 1, out.len, stdout);
 	mm_buf_release(&out);
+	if (c.nbad || ctx->diags.nerrors)
+		return MM_EXIT_USAGE;
 	return mm_check_failed(&c) ? MM_EXIT_HAZARDS : MM_EXIT_OK;
 }
