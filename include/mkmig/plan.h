@@ -70,6 +70,7 @@ struct mm_step {
 	bool no_timeout;         /* long by design: no statement_timeout (VALIDATE, scans) */
 	int lock_timeout_ms;     /* this step's lock_timeout (0: --lock-timeout), from its change */
 	const struct mm_change *change;
+	bool table_new;          /* its change's table was created earlier in this input (when planned) */
 };
 
 /* A point between phases where the application must be deployed before going on. */

@@ -16,6 +16,7 @@ struct ck_stmt {
 	size_t tx;              /* transaction number: equal for statements of one transaction */
 	bool lock_timeout;      /* a non-zero lock_timeout is set */
 	const char *ignore;     /* the rule list of '-- mkmig:ignore ...' on the line before, or NULL */
+	bool fresh;             /* a change of it is on a table this input created (the plan says) */
 	size_t call;            /* 1 + the index of mkmig's retry call it runs in (f->calls), or 0 */
 };
 

@@ -296,11 +296,13 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 	struct mm_ctx *ctx = f->ctx;
 	const char *qtable;
 	const struct mm_table *t = change_table(f->c->model, ch, &qtable, &ctx->arena);
-	if (t && t->origin == MM_ORIGIN_INPUT)
-		return; /* created earlier in the input: nobody uses it yet */
 	if (!steps->len)
 		return;
 	const struct mm_step *first = mm_vec_at(steps, 0);
+	/* Created earlier in the input: nobody uses it yet. The plan knows it as of the change (the
+	 * model after the file may have renamed or dropped the table since). */
+	if ((t && t->origin == MM_ORIGIN_INPUT) || first->table_new)
+		return;
 	for (size_t i = 0; i < steps->len && !qtable; i++) {
 		/* Dropped objects are gone from the model: the plan still names their table. */
 		const struct mm_step *st = mm_vec_at(steps, i);
@@ -474,6 +476,8 @@ void ck_judge(struct ck_file *f, const struct mm_change_list *changes, const str
 		}
 		for (size_t k = lo; k < n && refs[k].ch == ch; k++)
 			mm_vec_push(&f->ctx->arena, &steps, mm_vec_at(&plan->steps, refs[k].index));
+		if (steps.len && ((const struct mm_step *)mm_vec_at(&steps, 0))->table_new)
+			((struct ck_stmt *)s)->fresh = true;
 		judge_change(f, s, ch, &steps);
 	}
 	for (size_t k = 0; k < n;) {

@@ -162,8 +162,10 @@ static void column_default_unknown_table(struct ck_file *f, const struct ck_stmt
 }
 
 /* Is the table new (created by this input) in the model? */
-static bool table_new(const struct ck_file *f, const PgQuery__RangeVar *rv)
+static bool table_new(const struct ck_file *f, const struct ck_stmt *s, const PgQuery__RangeVar *rv)
 {
+	if (s->fresh)
+		return true; /* as of the statement (the model may have renamed or dropped it since) */
 	if (!rv)
 		return false;
 	const struct mm_table *t = mm_model_find_table(f->c->model, rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL,
@@ -173,7 +175,7 @@ static bool table_new(const struct ck_file *f, const PgQuery__RangeVar *rv)
 
 static void check_alter_table(struct ck_file *f, const struct ck_stmt *s, const PgQuery__AlterTableStmt *at)
 {
-	bool fresh = table_new(f, at->relation);
+	bool fresh = table_new(f, s, at->relation);
 	for (size_t i = 0; i < at->n_cmds; i++) {
 		const PgQuery__AlterTableCmd *cmd = at->cmds[i]->alter_table_cmd;
 		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && cmd->def &&
@@ -272,9 +274,9 @@ void ck_style(struct ck_file *f, const struct ck_stmt *s)
 		return;
 	}
 	if ((n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT && !n->update_stmt->where_clause &&
-	     !table_new(f, n->update_stmt->relation)) ||
+	     !table_new(f, s, n->update_stmt->relation)) ||
 	    (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT && !n->delete_stmt->where_clause &&
-	     !table_new(f, n->delete_stmt->relation))) {
+	     !table_new(f, s, n->delete_stmt->relation))) {
 		/* Until the planner batches DML, the statement itself is the hazard; once it does, the
 		 * plan-derived finding of the same rule (with the batched fix) takes its place. */
 		struct mm_finding *x = ck_add(f, s, "unbatched-dml", s->st->off, 0,

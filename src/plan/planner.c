@@ -109,8 +109,11 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		if (rule->plan(&r) != 0)
 			rc = -1;
 		ctx->opt.batch_size = batch_size;
-		for (size_t k = first_step; k < out->steps.len; k++)
-			((struct mm_step *)mm_vec_at(&out->steps, k))->lock_timeout_ms = ch->lock_timeout_ms;
+		for (size_t k = first_step; k < out->steps.len; k++) {
+			struct mm_step *s = mm_vec_at(&out->steps, k);
+			s->lock_timeout_ms = ch->lock_timeout_ms;
+			s->table_new = r.table_is_new;
+		}
 		/* The model learns each change once it is planned; the subcommands of one ALTER TABLE one
 		 * by one, so "DROP COLUMN id, ADD PRIMARY KEY (a)" names the new key as PostgreSQL does,
 		 * after the old one is gone. */
