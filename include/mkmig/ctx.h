@@ -25,6 +25,8 @@ struct mm_options {
 	long batch_size;           /* rows per committed backfill batch */
 	int batch_sleep_ms;        /* pause between batches */
 	int verbose;
+	bool plan_only;            /* mkmig check: a statement kept as written needs its step's title and
+	                              locks, not its re-runnable SQL (nothing is emitted) */
 };
 
 struct mm_ctx {

@@ -78,6 +78,7 @@ int cmd_check(struct mm_ctx *ctx, struct cli_args *args)
 			return MM_EXIT_USAGE;
 		}
 	}
+	ctx->opt.plan_only = true;
 	struct mm_check c = { .ctx = ctx };
 	c.opt.excludes = args->excludes;
 	c.opt.small_table = args->small_table >= 0 ? (double)args->small_table : SMALL_TABLE_DEFAULT;
