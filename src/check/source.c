@@ -197,8 +197,14 @@ int mm_check_source(struct mm_check *c, struct mm_source *src, const struct mm_c
 	size_t first = c->findings.len;
 	ck_transactions(&f);
 
+	/* Transaction control is the file's (judged above): the planner, which decides transactions
+	 * itself, refuses it, so it sees the other statements only. */
+	struct mm_stmt_list planned = { 0 };
+	for (size_t i = 0; i < f.n; i++)
+		if (f.stmts[i].st->node->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+			mm_vec_push(&ctx->arena, &planned.items, (void *)f.stmts[i].st);
 	struct mm_change_list changes = { 0 };
-	mm_changes_from_stmts(ctx, &stmts, &changes);
+	mm_changes_from_stmts(ctx, &planned, &changes);
 	struct mm_plan plan = { 0 };
 	size_t ndiags = ctx->diags.items.len, nerrors = ctx->diags.nerrors;
 	int rc = mm_plan_build(ctx, c->model, &changes, &plan);

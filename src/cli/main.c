@@ -6,6 +6,7 @@
 #include "mkmig/spec.h"
 #include "mkmig/sql.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,6 +65,12 @@ int main(int argc, char **argv)
 	mm_diags_print(&ctx.diags, stderr, args.color);
 	if (rc == MM_EXIT_OK && ctx.diags.nerrors)
 		rc = MM_EXIT_USAGE;
+	/* A full disk or a closed stdout must not pass for success with a truncated script. */
+	errno = 0;
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == MM_EXIT_OK) {
+		fprintf(stderr, "mkmig: error: cannot write the output: %s\n", errno ? strerror(errno) : "write error");
+		rc = MM_EXIT_USAGE;
+	}
 	mm_ctx_release(&ctx);
 	mm_sql_shutdown();
 	return rc;

@@ -37,6 +37,20 @@ int mm_layout_choose(struct mm_ctx *ctx, const char *dir, const char *format, co
 		if (!*out)
 			return mm_error(ctx, NULL, 0, 0, "--format %s: unknown layout; expected one of %s", format,
 			                mm_layout_names());
+		/* Files of another runner in the directory: writing this layout beside them would leave a
+		 * directory neither runner (nor the --dir loader) accepts. */
+		struct mm_layout_run run;
+		if (mm_layout_run_init(ctx, &run, dir) != 0)
+			return -1;
+		if ((*out)->detect(&run) > 0)
+			return 0;
+		for (size_t i = 0; i < MM_ARRAY_LEN(layouts); i++)
+			if (layouts[i] != *out && layouts[i]->detect(&run) > 0)
+				return mm_error_hint(ctx, NULL, 0, 0,
+				                     mm_sprintf(&ctx->arena, "drop --format to write %s files, or use another directory",
+				                                layouts[i]->name),
+				                     "--out %s --format %s: the directory holds %s migrations", dir, format,
+				                     layouts[i]->name);
 		return 0;
 	}
 	struct mm_manifest m;

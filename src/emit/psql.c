@@ -10,13 +10,32 @@
 
 #include <string.h>
 
+/* "-- PREFIX TEXT\n" with every line of TEXT a comment: a warning may quote a literal of the
+ * input, and a literal may hold a newline (ADD VALUE 'a<newline>b'). */
+static void comment(struct mm_buf *out, const char *prefix, const char *text)
+{
+	mm_buf_addf(out, "-- %s", prefix);
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			mm_buf_adds(out, "\n--   ");
+		else if (*p != '\r')
+			mm_buf_addch(out, *p);
+	}
+	mm_buf_addch(out, '\n');
+}
+
 static void emit_lock_comment(const struct mm_step *s, struct mm_buf *out)
 {
+	struct mm_buf line = MM_BUF_INIT;
 	for (size_t i = 0; i < s->locks.len; i++) {
 		const struct mm_lock_use *l = mm_vec_at(&s->locks, i);
-		mm_buf_addf(out, "--   lock: %s on %s (%s), %s\n", mm_lock_name(l->mode), l->table,
-		            mm_lock_blocks(l->mode), mm_work_name(l->work));
+		mm_buf_reset(&line);
+		/* the table name is quoted SQL, and a quoted name may hold a newline */
+		mm_buf_addf(&line, "%s on %s (%s), %s", mm_lock_name(l->mode), l->table, mm_lock_blocks(l->mode),
+		            mm_work_name(l->work));
+		comment(out, "  lock: ", line.buf);
 	}
+	mm_buf_release(&line);
 }
 
 static void banner(struct mm_buf *out, const char *what, const char *message)
@@ -24,7 +43,7 @@ static void banner(struct mm_buf *out, const char *what, const char *message)
 	mm_buf_adds(out, "\n-- ==========================================================================\n");
 	mm_buf_addf(out, "-- %s\n", what);
 	if (message)
-		mm_buf_addf(out, "-- %s\n", message);
+		comment(out, "", message);
 	mm_buf_adds(out, "-- ==========================================================================\n");
 }
 
@@ -76,7 +95,7 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phas
 		mm_buf_addf(out, "\n-- step %zu (%s): %s\n", i + 1, mm_unit_name(s->unit), s->title);
 		emit_lock_comment(s, out);
 		if (s->warning)
-			mm_buf_addf(out, "-- WARNING: %s\n", s->warning);
+			comment(out, "WARNING: ", s->warning);
 		mm_emit_step_sql(ctx, s, MM_UP, out);
 	}
 	const struct mm_checkpoint *c = mm_plan_checkpoint_first(plan);
@@ -100,7 +119,7 @@ static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_ph
 		}
 		mm_buf_addf(out, "\n-- undo step %zu: %s\n", k + 1, s->title);
 		if (s->down_warning)
-			mm_buf_addf(out, "-- WARNING: %s\n", s->down_warning);
+			comment(out, "WARNING: ", s->down_warning);
 		if (s->down.len)
 			mm_emit_step_sql(ctx, s, MM_DOWN, out);
 	}

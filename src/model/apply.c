@@ -252,7 +252,8 @@ static int define_view(struct mm_apply *ap, PgQuery__RangeVar *rv, PgQuery__Node
 	v->view_deps = (struct mm_vec){ 0 };
 	struct deps_acc acc = { ap, &v->view_deps, { 0 } };
 	mm_sql_walk(query, collect_deps, &acc);
-	qsort(v->view_deps.items, v->view_deps.len, sizeof(void *), cmp_str);
+	if (v->view_deps.len > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(v->view_deps.items, v->view_deps.len, sizeof(void *), cmp_str);
 	v->view_definition = mm_sql_deparse(m->ctx, query);
 	return 0;
 }

@@ -95,12 +95,35 @@ static enum mm_change_kind enum_kind(const PgQuery__AlterEnumStmt *e)
 	return e->old_val && e->old_val[0] ? MM_CH_OTHER : MM_CH_ADD_ENUM_VALUE;
 }
 
+/* Statements no safe script can pass through, with why (NULL: none). mkmig decides where
+ * transactions begin and end: a BEGIN of the input around its steps would put CREATE INDEX
+ * CONCURRENTLY in a transaction block and make the committed backfill batches one transaction.
+ * COPY ... FROM STDIN needs data lines after it that an SQL file cannot carry. */
+static const char *refused(const PgQuery__Node *n)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+		return "transaction control in the input: mkmig decides which steps run in a transaction";
+	if (n->node_case == PG_QUERY__NODE__NODE_COPY_STMT && n->copy_stmt->is_from &&
+	    !n->copy_stmt->is_program && !(n->copy_stmt->filename && n->copy_stmt->filename[0]))
+		return "COPY ... FROM STDIN cannot be part of a migration script: its data lines are not SQL";
+	return NULL;
+}
+
 void mm_changes_from_stmts(struct mm_ctx *ctx, const struct mm_stmt_list *stmts, struct mm_change_list *out)
 {
 	for (size_t i = 0; i < stmts->items.len; i++) {
 		const struct mm_stmt *st = mm_vec_at(&stmts->items, i);
 		PgQuery__Node *n = st->node;
 		enum mm_change_kind kind = MM_CH_OTHER;
+		const char *why = refused(n);
+		if (why) {
+			mm_error_hint(ctx, st->src, st->off, st->len,
+			              n->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT
+			                      ? "remove BEGIN/COMMIT: every step of the output says how it runs"
+			                      : "load the data with a separate tool, or COPY ... FROM 'file' on the server",
+			              "%s", why);
+			continue;
+		}
 		if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) {
 			classify_alter_table(ctx, st, out);
 			continue;

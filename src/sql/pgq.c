@@ -356,6 +356,18 @@ char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
 		}
 		*field = mm_vec_at(&f.originals, i);
 	}
+	/* The deparser is not total: a tree it cannot print faithfully (e.g. a type modifier that is
+	 * an expression, numeric(a - b, 2), printed as numeric(, 2)) yields text that does not parse.
+	 * Refuse it here rather than emit a script PostgreSQL cannot read (design contract 6). */
+	if (out) {
+		PgQueryParseResult pr = pg_query_parse(out);
+		if (pr.error) {
+			mm_error(ctx, NULL, 0, 0, "cannot reproduce a statement: PostgreSQL's deparser printed SQL that "
+			         "does not parse (%s): %s", pr.error->message, out);
+			out = NULL;
+		}
+		pg_query_free_parse_result(pr);
+	}
 	return out;
 }
 

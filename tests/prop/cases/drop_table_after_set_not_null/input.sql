@@ -1,0 +1,2 @@
+ALTER TABLE invoices ALTER COLUMN email SET NOT NULL;
+DROP TABLE invoices;

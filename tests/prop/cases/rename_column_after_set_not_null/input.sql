@@ -1,0 +1,2 @@
+ALTER TABLE users ALTER COLUMN label SET NOT NULL;
+ALTER TABLE users RENAME COLUMN label TO "from";
