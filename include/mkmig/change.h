@@ -46,6 +46,8 @@ struct mm_convert {
 	PgQuery__Node *back;            /* the old value from the row (new application's), or NULL */
 	bool not_null;                  /* NOT NULL asked for (it is also kept when old was NOT NULL) */
 	size_t new_off, new_len;        /* the new column's name in the statement text (errors) */
+	struct mm_source *forward_src, *back_src; /* the texts forward and back were parsed from
+	                                             (their locations, for errors) */
 };
 
 struct mm_change {

@@ -129,10 +129,15 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			return usage_error(verb, "'%s' does not take --%s", verb->name, option_name(c));
 		switch (c) {
 		case 'h':
+			if (verb == cli_default_verb()) { /* `mkmig --help`: every command */
+				cli_print_usage(stdout);
+				*done = true;
+				return MM_EXIT_OK;
+			}
 			printf("usage: mkmig %s %s\n  %s\n\n", verb->name, verb->usage, verb->summary);
 			if (verb->example)
-				printf("example:\n%s\n", verb->example);
-			cli_print_usage(stdout);
+				printf("example:\n%s\n\n", verb->example);
+			cli_print_options(stdout);
 			*done = true;
 			return MM_EXIT_OK;
 		case 'v':

@@ -60,6 +60,8 @@ const struct cli_verb *cli_default_verb(void);
 /* The i-th verb's name, NULL past the last. */
 const char *cli_verb_name(size_t i);
 void cli_print_usage(FILE *out);
+/* The options part of it (what `mkmig VERB --help` adds to the verb's own form). */
+void cli_print_options(FILE *out);
 /* Parse argv (after the verb word) into args and ctx->opt; returns MM_EXIT_OK, or MM_EXIT_USAGE
  * after printing a one-line error and a hint. *done is set when --help was answered. */
 int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **argv,

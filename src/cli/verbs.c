@@ -123,8 +123,14 @@ void cli_print_usage(FILE *out)
 	for (size_t i = 0; i < MM_ARRAY_LEN(verbs); i++)
 		if (!(verbs[i].flags & CLI_HIDDEN))
 			fprintf(out, "  %-13s %s\n", verbs[i].name, verbs[i].summary);
+	fputc('\n', out);
+	cli_print_options(out);
+}
+
+void cli_print_options(FILE *out)
+{
 	fprintf(out,
-	        "\noptions:\n"
+	        "options:\n"
 	        "  --down               write the script that undoes the up script (same phases)\n"
 	        "  --phase contract     print what follows the checkpoint (run it after the deploy)\n"
 	        "  --all-phases         print every phase, checkpoints as comments\n"

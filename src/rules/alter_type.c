@@ -10,6 +10,8 @@
  * The list below is the empirically checked one of pg-facts §2 (identical on 11-18).
  */
 #include "swap.h"
+#include "casts.h"
+#include "../model/model_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,23 +89,40 @@ static bool no_rewrite(const struct typeinfo *from, const struct typeinfo *to)
 	       (!from->nmods || (from->mods[0] == to->mods[0] && from->mods[1] == to->mods[1]));
 }
 
-/* A string column has no assignment cast to these types: PostgreSQL refuses ALTER COLUMN TYPE
- * without USING ("cannot be cast automatically", pg_cast castcontext 'e' for the I/O
- * conversions; docs: sql-altertable.html, "SET DATA TYPE"). Only types known for sure are listed,
- * so an enum or a domain never gets a false error. */
-static bool no_assignment_cast(const struct typeinfo *from, const struct typeinfo *to)
+/* The new type as written in the statement (ColumnDef has only its start): the tokens from there
+ * up to USING, COLLATE, a ',' or the end, parentheses balanced. Falls back to the statement. */
+static void type_span(struct mm_rule_ctx *r, const PgQuery__TypeName *tn, size_t *off, size_t *len)
 {
-	static const char *const strings[] = { "text", "varchar", "bpchar" };
-	static const char *const targets[] = { "int2", "int4", "int8", "numeric", "float4", "float8", "bool", "date",
-		                               "timestamp", "timestamptz", "time", "uuid", "json", "jsonb", "interval", "inet" };
-	if (from->array || to->array)
-		return false;
-	bool from_string = false, to_target = false;
-	for (size_t i = 0; i < MM_ARRAY_LEN(strings); i++)
-		from_string = from_string || same_name(from, strings[i]);
-	for (size_t i = 0; i < MM_ARRAY_LEN(targets); i++)
-		to_target = to_target || same_name(to, targets[i]);
-	return from_string && to_target;
+	const struct mm_stmt *st = r->ch->stmt;
+	*off = st->off;
+	*len = st->len;
+	struct mm_token *t = NULL;
+	long n = st->text && tn->location >= (int)st->off ? mm_sql_scan(r->ctx, st->text, &t) : -1;
+	size_t at = tn->location >= 0 ? (size_t)tn->location - st->off : 0;
+	long i = 0;
+	while (i < n && t[i].start < at)
+		i++;
+	if (i >= n || t[i].start != at)
+		return;
+	long last = i;
+	int depth = 0;
+	for (long k = i; k < n; k++) {
+		const char *kw = t[k].keyword;
+		if (depth == 0 && (t[k].ch == ',' || t[k].ch == ';' || (kw && (!strcmp(kw, "using") || !strcmp(kw, "collate")))))
+			break;
+		depth += t[k].ch == '(' ? 1 : t[k].ch == ')' ? -1 : 0;
+		if (depth < 0)
+			break;
+		last = k;
+	}
+	*off = st->off + t[i].start;
+	*len = t[last].end - t[i].start;
+}
+
+static const char *table_column_type(const char *column, void *arg)
+{
+	const struct mm_column *c = mm_table_find_column(arg, column);
+	return c ? c->type : NULL;
 }
 
 /* USING that is just the column itself changes nothing. */
@@ -174,12 +193,27 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 	bool collation_change = cd->coll_clause != NULL;
 	struct mm_vec views = { 0 };
 	mm_model_dependent_views(r->model, r->table, &views);
-	if (known && !cd->raw_default && no_assignment_cast(&from, &to))
-		return mm_error_hint(r->ctx, r->ch->stmt->src, r->ch->stmt->off, r->ch->stmt->len,
-		                     mm_sprintf(a, "say how to convert the values: USING %s::%s (in a change spec: using '...')",
-		                                mm_sql_ident(a, column), mm_sql_deparse_type(r->ctx, cd->type_name)),
-		                     "column %s of type %s cannot be cast automatically to type %s",
-		                     mm_sql_ident(a, column), c->type, mm_sql_deparse_type(r->ctx, cd->type_name));
+	/* Without USING PostgreSQL converts with an assignment cast; a USING result is converted to
+	 * the new type the same way (casts.c). */
+	enum mm_cast cast = mm_cast_between(old_tn, cd->type_name, r->ctx->opt.pg_version);
+	const char *to_name = mm_model_type_name(r->model, cd->type_name);
+	size_t type_off, type_len;
+	type_span(r, cd->type_name, &type_off, &type_len);
+	if (!cd->raw_default && (cast == MM_CAST_EXPLICIT || cast == MM_CAST_NONE))
+		return mm_error_hint(r->ctx, r->ch->stmt->src, type_off, type_len,
+		                     cast == MM_CAST_EXPLICIT
+		                         ? mm_sprintf(a, "say how to convert the values: USING %s::%s (in a change spec: using '...')",
+		                                      mm_sql_ident(a, column), to_name)
+		                         : mm_sprintf(a, "PostgreSQL has no conversion from %s to %s: say how to compute the new "
+		                                         "values with USING (in a change spec: using '...')",
+		                                      c->type, to_name),
+		                     "column %s of type %s cannot be cast automatically to type %s", mm_sql_ident(a, column),
+		                     c->type, to_name);
+	if (cd->raw_default &&
+	    mm_cast_check_value(r->model, r->ch->stmt->src, cd->raw_default, to_name,
+	                        table_column_type, (void *)r->table,
+	                        mm_sprintf(a, "result of USING clause for column %s", mm_sql_ident(a, column))) != 0)
+		return -1;
 	if (known && !collation_change && trivial_using(cd->raw_default, column) && no_rewrite(&from, &to) && !views.len) {
 		mm_rule_passthrough(r, NULL);
 		struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
@@ -195,6 +229,14 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 		note_in_place_costs(r, s, column);
 		return 0;
 	}
+	/* The down (and the sync back to the old column) casts the new values back: PostgreSQL may
+	 * have no conversion that way (integer to money has one, money to integer none). */
+	const char *no_way_back =
+	    mm_cast_between(cd->type_name, old_tn, r->ctx->opt.pg_version) == MM_CAST_NONE
+	        ? mm_sprintf(a, "PostgreSQL has no conversion from %s back to %s: the down cannot change %s back (restore it "
+	                        "from a backup or write the conversion by hand)",
+	                     to_name, c->type, mm_sql_ident(a, column))
+	        : NULL;
 	const char *blocker = mm_swap_blocker(r, column, true);
 	if (!blocker && cd->raw_default) {
 		/* The backfill runs the USING expression after later statements that may drop what it
@@ -207,8 +249,11 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 		mm_rule_passthrough(r, NULL);
 		struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
 		s->warning = mm_sprintf(a, "rewrites %s under ACCESS EXCLUSIVE (no expand/contract: %s)", r->qtable, blocker);
-		mm_step_down(r->ctx, s, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", r->qtable, mm_sql_ident(a, column),
-		             c->type, mm_sql_ident(a, column), c->type);
+		if (no_way_back)
+			s->down_warning = no_way_back;
+		else
+			mm_step_down(r->ctx, s, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", r->qtable,
+			             mm_sql_ident(a, column), c->type, mm_sql_ident(a, column), c->type);
 		return 0;
 	}
 	const char *new_type = mm_sql_deparse_type(r->ctx, cd->type_name);
@@ -222,7 +267,7 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 	                         : cd->raw_default;
 	/* Without USING the reverse cast keeps old writers and readers working; with USING there is
 	 * no known inverse, so the old column is only written by the old application. */
-	PgQuery__Node *bwd = trivial_using(cd->raw_default, column)
+	PgQuery__Node *bwd = trivial_using(cd->raw_default, column) && !no_way_back
 	                         ? mm_sql_parse_expr(r->ctx, mm_sprintf(a, "CAST(%s AS %s)", mm_sql_ident(a, tmp), c->type))
 	                         : NULL;
 	struct mm_swap sw = {
@@ -240,6 +285,14 @@ int mm_rule_alter_type(struct mm_rule_ctx *r)
 	if (mm_rule_swap(r, &sw) != 0)
 		return -1;
 	struct mm_step *contract = mm_swap_contract_step(r);
+	if (no_way_back) {
+		contract->down_warning = no_way_back;
+		if (!bwd)
+			contract->warning = mm_sprintf(a, "writes of the new application to %s are not copied back to the old "
+			                                  "column during the transition (no conversion back)",
+			                               mm_sql_ident(a, tmp));
+		return 0;
+	}
 	for (size_t i = 0; i < views.len; i++) {
 		const struct mm_table *v = mm_vec_at(&views, i);
 		mm_step_down(r->ctx, contract, "DROP VIEW %s", mm_sql_qname(a, v->schema, v->name));

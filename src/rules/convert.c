@@ -15,6 +15,7 @@
  * Down restores OLD from NEW through `back`; without `back` it says the data cannot come back.
  */
 #include "swap.h"
+#include "casts.h"
 #include "../model/model_internal.h"
 
 #include <string.h>
@@ -59,6 +60,33 @@ static void validate_step(struct mm_rule_ctx *r, const struct mm_swap *sw)
 	                       "change stops here, naming such rows, with nothing the applications notice", o);
 }
 
+/* Is the index the one a UNIQUE, PRIMARY KEY or EXCLUDE constraint of t owns? */
+static bool backs_constraint(const struct mm_table *t, const struct mm_index *ix)
+{
+	for (size_t i = 0; i < t->constraints.len; i++) {
+		const struct mm_constraint *k = mm_vec_at(&t->constraints, i);
+		if (k->type != MM_CON_CHECK && k->type != MM_CON_FOREIGN && (mm_streq(k->index_name, ix->name) || mm_streq(k->name, ix->name)))
+			return true;
+	}
+	return false;
+}
+
+/* Column types for the convert's expressions: the table's, and the new column's as declared. */
+struct convert_types {
+	const struct mm_table *table;
+	const struct mm_convert *cv;
+	const char *new_type; /* as the model prints it */
+};
+
+static const char *convert_column_type(const char *column, void *arg)
+{
+	const struct convert_types *ct = arg;
+	if (strcmp(column, ct->cv->new_col) == 0)
+		return ct->new_type;
+	const struct mm_column *c = mm_table_find_column(ct->table, column);
+	return c ? c->type : NULL;
+}
+
 static bool same_type(struct mm_rule_ctx *r, const char *have, PgQuery__TypeName *want)
 {
 	return strcmp(have, mm_model_type_name(r->model, want)) == 0;
@@ -88,6 +116,14 @@ int mm_rule_convert(struct mm_rule_ctx *r)
 	if (r->table_is_new)
 		return mm_error(r->ctx, st->src, st->off, st->len,
 		                "convert on %s, a table created earlier in this input: write the new column directly", r->qtable);
+	/* The backfill stores EXPR in NEW and the down stores back in OLD, each as UPDATE SET does:
+	 * with an assignment cast (casts.c). */
+	struct convert_types ct = { r->table, cv, mm_model_type_name(r->model, cv->type_name) };
+	if (mm_cast_check_value(r->model, cv->forward_src, cv->forward, ct.new_type,
+	                        convert_column_type, &ct, mm_sprintf(a, "the using expression for %s", mm_sql_ident(a, cv->new_col))) ||
+	    (cv->back && mm_cast_check_value(r->model, cv->back_src, cv->back, oc->type, convert_column_type, &ct,
+	                                     mm_sprintf(a, "the back expression for %s", mm_sql_ident(a, cv->old_col)))))
+		return -1;
 	const char *blocker = mm_swap_blocker(r, cv->old_col, false);
 	if (blocker)
 		return mm_error(r->ctx, st->src, st->off, st->len, "cannot convert %s.%s: %s", r->qtable,
@@ -136,25 +172,31 @@ int mm_rule_convert(struct mm_rule_ctx *r)
 		if (oc->default_expr)
 			mm_step_down(r->ctx, c, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", r->qtable, qo, oc->default_expr);
 		c->down_warning = mm_sprintf(a, "restores %s from %s through the back expression in one transaction (an "
-		                                "UPDATE of every row; a NOT NULL scan and its index builds under ACCESS EXCLUSIVE)",
+		                                "UPDATE of every row; a NOT NULL scan and its index and constraint builds under ACCESS EXCLUSIVE)",
 		                             qo, qn);
 	}
-	/* Dropping the old column dropped its indexes and the CHECKs reading it: the down rebuilds
-	 * them (the restored column is complete only with them). */
-	{
-		for (size_t i = 0; i < r->table->indexes.len; i++) {
-			const struct mm_index *ix = mm_vec_at(&r->table->indexes, i);
-			if (ix->definition && !ix->primary && mm_swap_mentions(r, ix->definition, cv->old_col, NULL))
-				mm_step_down(r->ctx, c, "%s", mm_rule_index_sql(r, ix, false));
-		}
-		for (size_t i = 0; i < r->table->constraints.len; i++) {
-			const struct mm_constraint *k = mm_vec_at(&r->table->constraints, i);
-			if (k->type == MM_CON_CHECK && k->definition && mm_swap_mentions(r, k->definition, cv->old_col, NULL))
-				mm_step_down(r->ctx, c, "%s",
-				             mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, k->name)),
-				                           mm_sprintf(a, "ALTER TABLE %s ADD CONSTRAINT %s %s", r->qtable,
-				                                      mm_sql_ident(a, k->name), k->definition)));
-		}
+	/* Dropping the old column dropped its indexes and the constraints on it (UNIQUE, CHECK,
+	 * FOREIGN KEY): the down rebuilds them, guarded so a re-run goes through (the restored column
+	 * is complete only with them). An index that backs a constraint comes back with the
+	 * constraint. They are built inside the down's one transaction, which already holds ACCESS
+	 * EXCLUSIVE for the UPDATE of every row (the down warning says so); a PRIMARY KEY or EXCLUDE
+	 * column is never converted (mm_swap_blocker). */
+	for (size_t i = 0; i < r->table->indexes.len; i++) {
+		const struct mm_index *ix = mm_vec_at(&r->table->indexes, i);
+		if (ix->definition && !ix->primary && !backs_constraint(r->table, ix) &&
+		    mm_swap_mentions(r, ix->definition, cv->old_col, NULL))
+			mm_step_down(r->ctx, c, "%s", mm_rule_index_sql(r, ix, false));
+	}
+	for (size_t i = 0; i < r->table->constraints.len; i++) {
+		const struct mm_constraint *k = mm_vec_at(&r->table->constraints, i);
+		bool fk = k->type == MM_CON_FOREIGN;
+		if ((k->type != MM_CON_CHECK && k->type != MM_CON_UNIQUE && !fk) || !k->definition ||
+		    !mm_swap_mentions(r, k->definition, cv->old_col, fk ? "references" : NULL))
+			continue;
+		mm_step_down(r->ctx, c, "%s",
+		             mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, k->name)),
+		                           mm_sprintf(a, "ALTER TABLE %s ADD CONSTRAINT %s %s", r->qtable, mm_sql_ident(a, k->name),
+		                                      k->definition)));
 	}
 	if (!cv->back) {
 		if (oc->default_expr)

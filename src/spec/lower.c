@@ -183,7 +183,8 @@ static struct mm_spec_genmap *register_map(struct gen *g, struct mm_spec *spec, 
 
 /* The expression as a tree, NULL after an error (pointing into the spec). An expression must be
  * one: "1); DROP TABLE x; --" is refused, not spliced into the generated SQL. */
-static PgQuery__Node *expression(struct gen *outer, struct mm_spec *spec, const struct mm_spec_tok *t, const char *what)
+static PgQuery__Node *expression_in(struct gen *outer, struct mm_spec *spec, const struct mm_spec_tok *t, const char *what,
+                                    struct mm_source **where)
 {
 	if (!*t->val) {
 		mm_error_hint(outer->ctx, outer->spec, t->off, t->len ? t->len : 1,
@@ -197,6 +198,8 @@ static PgQuery__Node *expression(struct gen *outer, struct mm_spec *spec, const 
 	char *text = mm_buf_arena(&g.b, &g.ctx->arena);
 	mm_buf_release(&g.b);
 	struct mm_spec_genmap *m = register_map(&g, spec, text);
+	if (where)
+		*where = m->gen;
 	struct mm_stmt_list l = { 0 };
 	if (mm_sql_parse(g.ctx, m->gen, &l) != 0)
 		return NULL;
@@ -211,6 +214,11 @@ static PgQuery__Node *expression(struct gen *outer, struct mm_spec *spec, const 
 		return NULL;
 	}
 	return sel->target_list[0]->res_target->val;
+}
+
+static PgQuery__Node *expression(struct gen *outer, struct mm_spec *spec, const struct mm_spec_tok *t, const char *what)
+{
+	return expression_in(outer, spec, t, what, NULL);
 }
 
 /* A type on its own, so an error points into it rather than past the statement. */
@@ -494,8 +502,8 @@ static int convert_change(struct gen *g, struct mm_spec *spec, const struct mm_s
 	PgQuery__AlterTableStmt *at = stmt->node->alter_table_stmt;
 	cv->type_name = at->cmds[0]->alter_table_cmd->def->column_def->type_name;
 	cv->type = mm_sql_deparse_type(g->ctx, cv->type_name);
-	cv->forward = expression(g, spec, &st->using_, "the using expression");
-	cv->back = has(g, MM_SO_BACK) ? expression(g, spec, &st->back, "the back expression") : NULL;
+	cv->forward = expression_in(g, spec, &st->using_, "the using expression", &cv->forward_src);
+	cv->back = has(g, MM_SO_BACK) ? expression_in(g, spec, &st->back, "the back expression", &cv->back_src) : NULL;
 	cv->not_null = has(g, MM_SO_NOT_NULL);
 	/* The new column's name, for "already exists with another type": the first mapped name
 	 * after the table's. */

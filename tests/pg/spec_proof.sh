@@ -10,8 +10,9 @@
 #                 contract script run first is refused by its guard (RAISE, nothing changed);
 #                 after expand+backfill the old application (user_name) and the new one
 #                 (username) insert and update, and each sees the other's writes; the contract
-#                 then completes; every row has the right username; down (contract, then
-#                 expand) restores the start with the writes made meanwhile.
+#                 printed from the live catalog then (--db) is the same; the contract then
+#                 completes; every row has the right username; down (contract, then expand)
+#                 restores the start with the writes made meanwhile.
 #   convert       `mkmig convert products.price_dollars to price_cents integer using ... back
 #                 ...` on a table where half the rows were migrated by hand: the backfill touches
 #                 only the other half (its NOTICE counts them); both applications write between
@@ -126,6 +127,15 @@ SQL
   expect_eq "the old application reads the new one's update" "$(q "SELECT user_name FROM users WHERE id = 6")" new-renamed
   expect_eq "no row differs between the two columns" \
     "$(q "SELECT count(*) FROM users WHERE username IS DISTINCT FROM user_name")" 0
+  # The contract asked for from the live catalog between the phases, where username and the sync
+  # trigger already exist: the rename carries on, the same contract.
+  if (cd "$work" && "$mkmig" rename users.user_name username --phase contract --db "dbname=$db" "${version_args[@]}") \
+    >"$work/contract-db.sql" 2>"$work/contract-db.stderr"; then
+    cmp -s "$work/contract.sql" "$work/contract-db.sql" && ok "--phase contract from the live catalog prints the same contract" ||
+      fail "--phase contract from the live catalog differs: diff $work/contract.sql $work/contract-db.sql"
+  else
+    fail "--phase contract from the live catalog between the phases failed: $(cat "$work/contract-db.stderr")"
+  fi
   run "$work/contract.sql" "$work/contract.log" || die "the contract script failed: $work/contract.log"
   expect_eq "user_name is gone" "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'user_name' AND NOT attisdropped")" 0
   expect_eq "every username is right" \
