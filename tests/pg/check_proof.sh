@@ -93,6 +93,21 @@ pg_psql -d "$db" -f "$work/fix.sql" >/dev/null || no "the emitted fix does not r
 valid=$(pg_psql -d "$db" -A -t -c "SELECT count(*) FROM pg_index WHERE indexrelid IN ('big_v_idx'::regclass, 'small_v_idx'::regclass) AND indisvalid")
 [[ $valid == 2 ]] || no "the fix did not build both indexes valid (got $valid)"
 
+# 4. The safe forms check calls clean are clean against the live catalog too, and they run; so does
+#    mkmig's own output, read through its retry calls.
+src=$(cd "$here/../.." && pwd)/fixtures/check
+for case in safe_forms_clean mkmig_output; do
+  cdb=$(pg_db_name "check_$case" "$MKMIG_PG_MAJOR")
+  pg_fresh_db "$cdb"
+  pg_psql -d "$cdb" -f "$src/$case/schema.sql" >/dev/null
+  set +e
+  "$mkmig" check --db "host=$PGHOST port=$PGPORT user=$PGUSER dbname=$cdb" "$src/$case/input.sql" > "$work/$case.txt" 2>&1; rc=$?
+  set -e
+  [[ $rc -eq 0 ]] || no "$case: flagged against the live catalog (exit $rc): $(cat "$work/$case.txt")"
+  pg_psql -d "$cdb" -f "$src/$case/input.sql" >/dev/null 2>"$work/$case.err" || no "$case does not run: $(cat "$work/$case.err")"
+  pg_drop_db "$cdb"
+done
+
 pg_drop_db "$db"
 [[ $fail -eq 0 ]] && echo "check_proof: ok"
 exit $fail
