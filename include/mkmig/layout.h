@@ -48,6 +48,8 @@ struct mm_layout_run {
 	struct mm_vec files;      /* struct mm_out_file *: what this run writes, in order */
 	long long now;            /* UTC seconds: SOURCE_DATE_EPOCH when set, else the clock */
 	struct mm_vec notes;      /* const char *: said on stderr after writing (config hints) */
+	const char *naive_sql;    /* the statements the run was compiled from (NULL for complete:
+	                             the manifest already records them), for the schema at its end */
 };
 
 struct mm_layout {
@@ -60,6 +62,9 @@ struct mm_layout {
 	/* The runner's checksum of one file (path relative to the directory) as the manifest stores
 	 * it, or NULL when the runner checks none for that file. */
 	const char *(*checksum)(struct mm_arena *a, const char *path, const char *text, size_t len);
+	/* Optional: explain a changed runner checksum part by part (Liquibase: per changeset) on
+	 * out, two-space indented; returns how many parts the runner would reject. */
+	size_t (*diff)(struct mm_arena *a, const char *recorded, const char *now, struct mm_buf *out);
 };
 
 const struct mm_layout *mm_layout_find(const char *name);
@@ -95,6 +100,11 @@ void mm_layout_step_body(struct mm_ctx *ctx, const struct mm_out_step *os, enum 
  * (14 digits, yyyymmddHHMMSS) when the highest one looks like one or none exist and ts is set. */
 void mm_layout_next_numbers(struct mm_layout_run *run, const char *prefix, bool default_ts, size_t n,
                             const char **out);
+
+/* sqitch's verify script for a step: checks of what it made, from the schema at the end of the
+ * change (end: NULL when unknown, then a bare SELECT 1) (sqitch_verify.c). */
+struct mm_model;
+void mm_sqitch_verify(struct mm_ctx *ctx, const struct mm_model *end, const struct mm_out_step *os, struct mm_buf *out);
 
 /* --- checksums (checksum.c) -------------------------------------------------------------------- */
 /* Flyway's CRC32 (ChecksumCalculator): CRC-32 over each line's bytes, line breaks dropped, a

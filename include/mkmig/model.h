@@ -142,7 +142,10 @@ struct mm_model *mm_model_new(struct mm_ctx *ctx);
 /* Replay a SQL file (pg_dump -s output or migrations). Statements the model does not describe
  * (DML, GRANT, COMMENT, SET, ...) are skipped, said on stderr as notes when ctx->opt.verbose. */
 int mm_model_load_file(struct mm_model *m, const char *path);
-/* Replay a migrations directory in its tool's order (Flyway, golang-migrate, dbmate, sqitch;
+/* The same for SQL text in memory; name labels it in messages (load_text.c). */
+int mm_model_load_text(struct mm_model *m, const char *name, const char *text);
+/* Replay a migrations directory in its tool's order (Flyway, golang-migrate, dbmate, sqitch,
+ * diesel, goose, Liquibase, mkmig's plain layout;
  * detected from the layout), up scripts only. */
 int mm_model_load_dir(struct mm_model *m, const char *dir);
 /* Read a live catalog (libpq conninfo); fills est_rows / est_bytes. */

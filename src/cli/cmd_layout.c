@@ -5,18 +5,12 @@
 #include "cli.h"
 #include "mkmig/layout.h"
 
-/* Layouts whose directories the --dir loader replays (src/model/dir.c). */
-static bool loader_reads(const struct mm_layout *l)
-{
-	return mm_streq(l->name, "flyway") || mm_streq(l->name, "golang-migrate") || mm_streq(l->name, "dbmate") ||
-	       mm_streq(l->name, "sqitch");
-}
-
 int cli_out_prepare(struct mm_ctx *ctx, struct cli_args *args, const struct mm_layout **layout)
 {
 	if (mm_layout_choose(ctx, args->out, args->format, layout) != 0)
 		return -1;
-	if (!args->dir && !args->schemas.len && !args->db && loader_reads(*layout))
+	/* The --dir loader reads every layout mkmig writes (src/model/dir.c, dir_more.c). */
+	if (!args->dir && !args->schemas.len && !args->db)
 		args->dir = args->out;
 	return 0;
 }

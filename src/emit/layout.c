@@ -195,6 +195,7 @@ int mm_layout_write_steps(struct mm_ctx *ctx, const struct mm_layout *l, const c
 	struct mm_layout_run run;
 	if (mm_layout_run_init(ctx, &run, dir) != 0)
 		return -1;
+	run.naive_sql = naive_sql;
 	if (n && l->write(&run, steps, n) != 0)
 		return -1;
 	record_files(ctx, l, &run, m, change);

@@ -107,7 +107,9 @@ int mm_layout_verify(struct mm_ctx *ctx, const char *dir, struct mm_buf *out)
 			continue;
 		problems++;
 		mm_buf_addf(out, "%s: edited since mkmig wrote it\n", path);
-		if (now && f->runner && strcmp(now, f->runner))
+		if (f->runner && l->diff && (!now || strcmp(now, f->runner)))
+			l->diff(&ctx->arena, f->runner, now, out);
+		else if (now && f->runner && strcmp(now, f->runner))
 			mm_buf_addf(out, "  %s rejects it if it was applied: checksum mismatch (recorded %s, now %s)\n", l->name,
 			            strchr(f->runner, ':') + 1, strchr(now, ':') + 1);
 		else if (now && f->runner)

@@ -147,27 +147,40 @@ static int write(struct mm_layout_run *run, const struct mm_out_step *steps, siz
 	return 0;
 }
 
-/* The checksum of every changeset of the file, as Liquibase stores them, comma-separated. The
- * SQL of a changeset is its lines other than the --changeset/--comment/--rollback directives. */
+/* The checksum of every changeset of the file, as Liquibase stores them, each with the
+ * changeset's identity: "liquibase-md5:<author>:<id>=9:<md5>,...". The SQL of a changeset is its
+ * lines other than the --changeset/--comment/--rollback directives. */
 static const char *checksum(struct mm_arena *a, const char *path, const char *text, size_t len)
 {
 	(void)path;
 	struct mm_buf out = MM_BUF_INIT, sql = MM_BUF_INIT;
-	bool in = false;
+	const char *id = NULL;
 	for (size_t i = 0; i <= len;) {
 		const char *line = text + i;
 		const char *nl = i < len ? memchr(line, '\n', len - i) : NULL;
 		size_t n = i < len ? (nl ? (size_t)(nl - line) : len - i) : 0;
 		bool start = i < len && !strncmp(line, "--changeset", 11);
-		if ((start || i >= len) && in) {
-			mm_buf_addf(&out, "%s%s", out.len ? "," : "liquibase-md5:", mm_liquibase_checksum(a, sql.buf, sql.len));
+		if ((start || i >= len) && id) {
+			mm_buf_addf(&out, "%s%s=%s", out.len ? "," : "liquibase-md5:", id, mm_liquibase_checksum(a, sql.buf, sql.len));
 			mm_buf_reset(&sql);
 		}
 		if (i >= len)
 			break;
-		if (start)
-			in = true;
-		else if (in && strncmp(line, "--rollback", 10) && strncmp(line, "--comment", 9)) {
+		if (start) {
+			/* author:id, the first word after the directive (no ',' or '=' in what mkmig writes;
+			 * an edited one is replaced so the list stays parseable) */
+			size_t k = 11;
+			while (k < n && (line[k] == ' ' || line[k] == '\t'))
+				k++;
+			size_t e = k;
+			while (e < n && line[e] != ' ' && line[e] != '\t' && line[e] != '\r')
+				e++;
+			char *w = mm_strndup(a, line + k, e - k);
+			for (char *c = w; *c; c++)
+				if (*c == ',' || *c == '=')
+					*c = '_';
+			id = *w ? w : "?";
+		} else if (id && strncmp(line, "--rollback", 10) && strncmp(line, "--comment", 9)) {
 			mm_buf_add(&sql, line, n);
 			mm_buf_addch(&sql, '\n');
 		}
@@ -179,10 +192,58 @@ static const char *checksum(struct mm_arena *a, const char *path, const char *te
 	return r;
 }
 
+/* The sum recorded for changeset id in a checksum() list, or NULL. */
+static const char *sum_of(struct mm_arena *a, const char *list, const char *id)
+{
+	size_t n = strlen(id);
+	for (const char *p = list; p && *p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, id, n) && p[n] == '=') {
+			const char *v = p + n + 1;
+			return mm_strndup(a, v, strcspn(v, ","));
+		}
+	return NULL;
+}
+
+/* What Liquibase makes of an edit, changeset by changeset (it validates each applied changeset's
+ * MD5, identified by author:id and the changelog path). Returns the changesets it would reject. */
+static size_t diff(struct mm_arena *a, const char *recorded, const char *now, struct mm_buf *out)
+{
+	size_t rejected = 0, said = out->len;
+	recorded += strlen("liquibase-md5:");
+	now = now ? now + strlen("liquibase-md5:") : "";
+	for (const char *p = recorded; *p; p += strcspn(p, ","), p += *p == ',') {
+		const char *eq = memchr(p, '=', strcspn(p, ","));
+		if (!eq)
+			continue; /* a manifest without identities: the whole-file line says it */
+		const char *id = mm_strndup(a, p, (size_t)(eq - p));
+		const char *was = mm_strndup(a, eq + 1, strcspn(eq + 1, ","));
+		const char *is = sum_of(a, now, id);
+		if (!is)
+			mm_buf_addf(out, "  changeset %s: removed; Liquibase keeps it applied and never runs its rollback from this file\n", id);
+		else if (strcmp(is, was)) {
+			mm_buf_addf(out, "  changeset %s: Liquibase rejects it if it was applied: checksum mismatch (recorded %s, now %s)\n",
+			            id, was, is);
+			rejected++;
+		}
+	}
+	for (const char *p = now; *p; p += strcspn(p, ","), p += *p == ',') {
+		const char *eq = memchr(p, '=', strcspn(p, ","));
+		if (!eq)
+			continue;
+		const char *id = mm_strndup(a, p, (size_t)(eq - p));
+		if (!sum_of(a, recorded, id))
+			mm_buf_addf(out, "  changeset %s: new to Liquibase (a changed id or author makes it run again)\n", id);
+	}
+	if (out->len == said)
+		mm_buf_adds(out, "  Liquibase's checksums are unchanged (only whitespace or directives differ)\n");
+	return rejected;
+}
+
 const struct mm_layout mm_layout_liquibase = {
 	.name = "liquibase",
 	.runner_sum = "liquibase-md5",
 	.detect = detect,
 	.write = write,
 	.checksum = checksum,
+	.diff = diff,
 };

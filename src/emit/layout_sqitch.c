@@ -6,6 +6,7 @@
  * The planner comes from SQITCH_FULLNAME / SQITCH_EMAIL (as sqitch itself reads them).
  */
 #include "mkmig/layout.h"
+#include "mkmig/model.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,20 @@ static const char *env_or(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
+/* The schema at the end of the change: the directory (earlier runs included, as mkmig.sum
+ * records them) plus this run's statements. Loaded in a context of its own, so a directory the
+ * loader cannot read costs only the checks (NULL), not the run. */
+static struct mm_model *end_state(struct mm_layout_run *run, struct mm_ctx *tmp)
+{
+	mm_ctx_init(tmp);
+	tmp->opt = run->ctx->opt;
+	struct mm_model *m = mm_model_new(tmp);
+	if (mm_model_load_dir(m, run->dir) != 0 ||
+	    (run->naive_sql && mm_model_load_text(m, "the statements of this run", run->naive_sql) != 0) || tmp->diags.nerrors)
+		return NULL;
+	return m;
+}
+
 static int write(struct mm_layout_run *run, const struct mm_out_step *steps, size_t n)
 {
 	struct mm_ctx *ctx = run->ctx;
@@ -51,6 +66,8 @@ static int write(struct mm_layout_run *run, const struct mm_out_step *steps, siz
 		mm_buf_addch(&lines, '\n');
 	const char *who = mm_sprintf(a, "%s <%s>", env_or("SQITCH_FULLNAME", "mkmig"), env_or("SQITCH_EMAIL", "mkmig@localhost"));
 	const char **names = mm_alloc(a, (n + 1) * sizeof(char *));
+	struct mm_ctx tmp;
+	const struct mm_model *end = end_state(run, &tmp);
 	for (size_t i = 0; i < n; i++) {
 		const struct mm_out_step *os = &steps[i];
 		/* A name may appear once between tags: number repeats. */
@@ -76,10 +93,12 @@ static int write(struct mm_layout_run *run, const struct mm_out_step *steps, siz
 			mm_layout_step_body(ctx, os, dir, &sqitch_style, &b);
 			mm_layout_add(run, mm_sprintf(a, "%s/%s.sql", d ? "revert" : "deploy", name), &b, true);
 		}
-		mm_buf_addf(&b, "-- Verify %s\n-- mkmig: the deploy script checks its own preconditions; nothing more to verify.\nSELECT 1;\n", name);
+		mm_buf_addf(&b, "-- Verify %s\n", name);
+		mm_sqitch_verify(ctx, end, os, &b);
 		mm_layout_add(run, mm_sprintf(a, "verify/%s.sql", name), &b, true);
 	}
 	mm_layout_append(run, "sqitch.plan", plan, plan_len, &lines);
+	mm_ctx_release(&tmp);
 	free(plan);
 	mm_buf_release(&lines);
 	mm_buf_release(&b);

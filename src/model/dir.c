@@ -1,6 +1,6 @@
 /*
  * dir.c — builds the model from a migrations directory: detects which tool wrote it (Flyway,
- * golang-migrate, dbmate, sqitch, diesel) from the file layout and replays the up scripts in the
+ * golang-migrate, dbmate, sqitch, diesel; goose, Liquibase and plain in dir_more.c) from the file layout and replays the up scripts in the
  * order that tool would run them. Ordering rules follow each tool's source (shared/formats.md);
  * the statements themselves go through mm_model_load_source like any schema file.
  */
@@ -45,7 +45,8 @@ static const char *const layout_name[L_COUNT] = {
 static const char expected_shapes[] =
 	"mkmig reads Flyway (V<version>__<description>.sql), golang-migrate "
 	"(<version>_<title>.up.sql), dbmate (<version>_<name>.sql with a '-- migrate:up' line), "
-	"sqitch (sqitch.plan and deploy/<change>.sql) and diesel (<version>_<name>/up.sql) directories";
+	"sqitch (sqitch.plan and deploy/<change>.sql), diesel (<version>_<name>/up.sql), goose (<version>_<name>.sql "
+	"with a '-- +goose Up' line), Liquibase (db.changelog-master.yaml/.xml) and plain (up/<N>_<name>.sql) directories";
 
 static char *join_path(struct mm_arena *a, const char *dir, const char *name)
 {
@@ -527,6 +528,14 @@ int mm_model_load_dir(struct mm_model *m, const char *dir)
 			                     layout_name[which], layout_name[l], a->path, b->path);
 		}
 		which = l;
+	}
+	if (which < 0) {
+		bool found; /* goose, Liquibase, plain: dir_more.c */
+		int rc = mm_model_load_dir_more(m, dir, &found);
+		if (found || rc != 0) {
+			m->known = true;
+			return rc;
+		}
 	}
 	if (which < 0)
 		return mm_error_hint(ctx, NULL, 0, 0, expected_shapes,

@@ -33,6 +33,8 @@ int mm_model_load_source(struct mm_model *m, struct mm_source *src);
 /* A migration script mkmig wrote (listed in its directory's mkmig.sum): 1 = skip it, 2 = replay
  * *out (the naive statements of its run) instead; 0 = not mkmig's (dir_mkmig.c). */
 int mm_model_mkmig_substitute(struct mm_model *m, const char *path, struct mm_source **out);
+/* goose, Liquibase and plain directories (dir_more.c): *found says whether dir is one of them. */
+int mm_model_load_dir_more(struct mm_model *m, const char *dir, bool *found);
 
 /* Type normalisation: a parsed TypeName to format_type() text, resolving user types (enums,
  * domains, composite) through the model; serial types map to their integer type. */

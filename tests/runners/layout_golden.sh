@@ -26,9 +26,8 @@ run() { # LAYOUT DIR
     d=$d/db/migration
   fi
   layout_base "$layout" "$d" "$fix/base.sql"
-  mapfile -t extra < <(layout_mkmig_args "$layout" "$fix/base.sql")
-  # relative paths, so messages are the same wherever it runs
-  (cd "$d" && "$mkmig" --out . --batch-size 30 "${extra[@]}" "$fix/change.sql" 2>stderr.txt) ||
+  # no --schema: the schema comes from the directory; relative paths, so messages are the same wherever it runs
+  (cd "$d" && "$mkmig" --out . --batch-size 30 "$fix/change.sql" 2>stderr.txt) ||
     { cat "$d/stderr.txt" >&2; return 1; }
   sed -i "s|$fix/|fixtures/layouts/|g" "$d/stderr.txt"
   case $layout in

@@ -4,8 +4,6 @@
 # command install.sh printed), PGPORT and MKMIG_PG_TCP_HOST first.
 #
 #   layout_base LAYOUT REPO BASE_SQL    write the base migration into REPO
-#   layout_mkmig_args LAYOUT BASE_SQL   extra mkmig arguments (a schema source where the --dir
-#                                       loader does not read the layout)
 #   runner_up LAYOUT REPO DB            apply every pending migration with the real runner
 #   runner_down LAYOUT REPO DB N        undo the newest N migrations (the runner's own rollback;
 #                                       Flyway's open-source edition has none: the U files by hand
@@ -40,12 +38,6 @@ layout_base() {
       cp "$base" "$repo/up/0001_base.sql"
       echo 'DROP TABLE users;' >"$repo/down/0001_base.sql" ;;
     *) echo "layout_base: unknown layout $layout" >&2; return 2 ;;
-  esac
-}
-
-layout_mkmig_args() {
-  case $1 in
-    goose | liquibase | plain) printf '%s\n' --schema "$2" ;;
   esac
 }
 

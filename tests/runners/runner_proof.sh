@@ -4,7 +4,7 @@
 #   runner_proof.sh MKMIG LAYOUT --cluster DIR --cache DIR --work DIR
 #
 # 1. A repository holding one base migration (fixtures/layouts/base.sql in the layout's form);
-#    `mkmig --out REPO change.sql` writes the expand and backfill steps and records the rename's
+#    `mkmig --out REPO change.sql` (no --schema: the schema comes from REPO) writes the expand and backfill steps and records the rename's
 #    contract as pending (mkmig status says so).
 # 2. The real runner migrates (base + mkmig's files). Old and new application writes both land:
 #    a row written through user_name shows up in username and the other way round.
@@ -62,12 +62,20 @@ if [[ $layout == flyway ]]; then
   FLYWAY_CONF=$work/project/flyway.conf
   echo 'flyway.postgresql.transactional.lock=false' >"$FLYWAY_CONF"
 fi
-mapfile -t extra < <(layout_mkmig_args "$layout" "$fix/base.sql")
-SOURCE_DATE_EPOCH=1795608000 "$mkmig" --out "$repo" --batch-size 30 "${extra[@]}" "$fix/change.sql" 2>"$work/mkmig.stderr" ||
+# no --schema: mkmig reads the schema from the repository itself (the --dir loader)
+"$mkmig" debug schema --dir "$repo" >"$work/model_base.txt"
+grep -qx 'column public.users.user_name type=character varying(40)' "$work/model_base.txt" ||
+  { cat "$work/model_base.txt" >&2; echo "FAIL: the --dir loader does not read the $layout base migration" >&2; exit 1; }
+SOURCE_DATE_EPOCH=1795608000 "$mkmig" --out "$repo" --batch-size 30 "$fix/change.sql" 2>"$work/mkmig.stderr" ||
   { cat "$work/mkmig.stderr" >&2; exit 1; }
 cat "$work/mkmig.stderr"
 grep -q 'stay pending' "$work/mkmig.stderr" || { echo "FAIL: mkmig did not keep the contract pending" >&2; exit 1; }
 "$mkmig" status "$repo" | tee "$work/status.txt"
+# the next run plans against this one: the loader reads mkmig's files as their naive statements
+"$mkmig" debug schema --dir "$repo" >"$work/model_out.txt"
+grep -qx 'column public.users.username type=character varying(40)' "$work/model_out.txt" &&
+  grep -q '^index public.users_email_idx ' "$work/model_out.txt" ||
+  { cat "$work/model_out.txt" >&2; echo "FAIL: the --dir loader does not read mkmig's $layout files" >&2; exit 1; }
 grep -q '^pending: rename_users_user_name_to_username' "$work/status.txt" || { echo "FAIL: status shows no pending rename" >&2; exit 1; }
 
 step "$layout migrates"
@@ -103,7 +111,7 @@ case $layout in
     want=$(awk -F'\t' '$1 == "file" && $2 ~ /^V/ {sub(/^flyway-crc32:/, "", $4); print $2 " " $4}' "$repo/mkmig.sum" | sort | paste -sd' ') ;;
   liquibase)
     got=$(pg_psql -A -t -d "$db" -c "SELECT string_agg(md5sum, ',' ORDER BY orderexecuted) FROM databasechangelog WHERE author = 'mkmig'")
-    want=$(awk -F'\t' '$1 == "file" {sub(/^liquibase-md5:/, "", $4); print $4}' "$repo/mkmig.sum" | paste -sd,) ;;
+    want=$(awk -F'\t' '$1 == "file" {sub(/^liquibase-md5:/, "", $4); gsub(/[^,=]*=/, "", $4); print $4}' "$repo/mkmig.sum" | paste -sd,) ;;
   sqitch)
     got=$(pg_psql -A -t -d "$db" -c "SELECT string_agg(change || ' ' || script_hash, ' ' ORDER BY change) FROM sqitch.changes WHERE change <> 'base'")
     want=$(awk -F'\t' '$1 == "file" && $2 ~ /^deploy\// {sub(/^sqitch-sha1:/, "", $4); sub(/^deploy\//, "", $2); sub(/\.sql$/, "", $2); print $2 " " $4}' "$repo/mkmig.sum" | sort | paste -sd' ') ;;
@@ -111,6 +119,28 @@ case $layout in
 esac
 [[ $got == "$want" ]] || { echo "FAIL: the runner's checksums '$got' differ from the manifest's '$want'" >&2; exit 1; }
 [[ $got == none ]] || echo "the runner's checksums equal mkmig.sum's: $got"
+
+if [[ $layout == sqitch ]]; then
+  step "sqitch verify: passes on the end state, fails once someone drops the index by hand"
+  sqitch_run "$repo" "$db" verify >"$work/verify1.log" 2>&1 || { cat "$work/verify1.log" >&2; echo "FAIL: sqitch verify fails on the end state" >&2; exit 1; }
+  tail -n 2 "$work/verify1.log"
+  grep -L 'SELECT 1;' "$repo"/verify/*.sql | grep -q . || { echo "FAIL: every verify script is a bare SELECT 1" >&2; exit 1; }
+  pg_psql -d "$db" -c 'DROP INDEX users_email_idx' >/dev/null
+  if sqitch_run "$repo" "$db" verify >"$work/verify2.log" 2>&1; then
+    cat "$work/verify2.log" >&2; echo "FAIL: sqitch verify passed without users_email_idx" >&2; exit 1
+  fi
+  grep -E 'build_index_users_email_idx_concurrently|mkmig verify:' "$work/verify2.log"
+  grep -q 'mkmig verify: index public.users_email_idx on users is missing or INVALID' "$work/verify2.log" ||
+    { cat "$work/verify2.log" >&2; echo "FAIL: sqitch verify did not say what is missing" >&2; exit 1; }
+  # an INVALID index (a failed CONCURRENTLY build) fails it too
+  pg_psql -d "$db" -c 'CREATE INDEX users_email_idx ON users (email)' \
+    -c "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'users_email_idx'::regclass" >/dev/null
+  if sqitch_run "$repo" "$db" verify >"$work/verify3.log" 2>&1; then
+    cat "$work/verify3.log" >&2; echo "FAIL: sqitch verify passed with users_email_idx INVALID" >&2; exit 1
+  fi
+  pg_psql -d "$db" -c 'REINDEX INDEX users_email_idx' >/dev/null
+  sqitch_run "$repo" "$db" verify >"$work/verify4.log" 2>&1 || { cat "$work/verify4.log" >&2; echo "FAIL: sqitch verify fails after the index is rebuilt" >&2; exit 1; }
+fi
 
 step "downs return to the base"
 case $layout in
@@ -124,5 +154,34 @@ esac
 runner_down "$layout" "$repo" "$db" "$n" >"$work/down.log" 2>&1 || { cat "$work/down.log" >&2; exit 1; }
 describe_app "$db" >"$work/down.txt"
 pg_compare "$work/base.txt" "$work/down.txt" base "$layout down" || { echo "FAIL: $layout downs do not return to the base" >&2; exit 1; }
+if [[ $layout == liquibase ]]; then
+  step "an edited changeset: Liquibase validate and mkmig verify both name it"
+  runner_up "$layout" "$repo" "$db" >"$work/up3.log" 2>&1 || { cat "$work/up3.log" >&2; exit 1; }
+  file=$(awk -F'\t' '$1 == "file" {print $2; exit}' "$repo/mkmig.sum")
+  id=$(grep -m1 -o '^--changeset mkmig:[^ ]*' "$repo/$file" | sed 's/^--changeset //')
+  # someone tunes the first changeset's lock_timeout by hand
+  awk -v id="--changeset $id" 'f && /^SET LOCAL lock_timeout/ && !done {sub(/= .*/, "= '"'4321ms'"';"); done = 1} index($0, id) == 1 {f = 1} {print}' \
+    "$repo/$file" >"$work/edited.sql"
+  cmp -s "$repo/$file" "$work/edited.sql" && { echo "FAIL: the edit changed nothing" >&2; exit 1; }
+  cp "$repo/$file" "$work/orig.sql"
+  cp "$work/edited.sql" "$repo/$file"
+  if liquibase_run "$repo" "$db" validate >"$work/validate.log" 2>&1; then
+    cat "$work/validate.log" >&2; echo "FAIL: Liquibase validate accepted an edited changeset" >&2; exit 1
+  fi
+  # Liquibase names a changeset path::id::author
+  lbid="$file::${id#mkmig:}::mkmig"
+  grep -F "$lbid was: " "$work/validate.log" | sed 's/^ *//' | sort -u
+  grep -qF "$lbid was: " "$work/validate.log" || { cat "$work/validate.log" >&2; echo "FAIL: Liquibase did not name $lbid" >&2; exit 1; }
+  [[ $(grep -o '[^ ]* was: 9:' "$work/validate.log" | sort -u | wc -l) == 1 ]] || { echo "FAIL: Liquibase rejects more than $lbid" >&2; exit 1; }
+  rc=0
+  "$mkmig" verify "$repo" >"$work/verify.txt" || rc=$?
+  cat "$work/verify.txt"
+  [[ $rc == 1 ]] || { echo "FAIL: mkmig verify exited $rc, want 1" >&2; exit 1; }
+  grep -q "changeset $id: Liquibase rejects it" "$work/verify.txt" || { echo "FAIL: mkmig verify did not name $id" >&2; exit 1; }
+  # the other changesets of the file are not blamed
+  [[ $(grep -c 'Liquibase rejects it' "$work/verify.txt") == 1 ]] || { echo "FAIL: mkmig verify blames more than $id" >&2; exit 1; }
+  cp "$work/orig.sql" "$repo/$file"
+  "$mkmig" verify "$repo" >/dev/null || { echo "FAIL: mkmig verify not clean after the edit was undone" >&2; exit 1; }
+fi
 for d in "$naive" "$base" "$db"; do pg_drop_db "$d"; done
 echo "runner/$layout: 1 passed, 0 failed"

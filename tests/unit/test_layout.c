@@ -106,6 +106,49 @@ static void test_next_numbers(void **state)
 	mm_ctx_release(&ctx);
 }
 
+/* Liquibase validates per changeset: mkmig verify names the one edited, not its neighbours. */
+static void test_liquibase_per_changeset(void **state)
+{
+	(void)state;
+	struct mm_ctx ctx;
+	mm_ctx_init(&ctx);
+	const struct mm_layout *l = mm_layout_find("liquibase");
+	assert_non_null(l);
+	assert_non_null(l->diff);
+	const char *orig = "--liquibase formatted sql\n\n--changeset mkmig:1-a\n--comment: one\nCREATE TABLE t (id int);\n"
+	                   "--rollback DROP TABLE t;\n\n--changeset mkmig:2-b runInTransaction:false\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n";
+	const char *rec = l->checksum(&ctx.arena, "changes/x.sql", orig, strlen(orig));
+	assert_non_null(strstr(rec, "liquibase-md5:mkmig:1-a=9:"));
+	assert_non_null(strstr(rec, ",mkmig:2-b=9:"));
+	const struct { const char *text, *want, *not_want; size_t rejected; } cases[] = {
+		/* the second changeset's SQL edited */
+		{ "--liquibase formatted sql\n\n--changeset mkmig:1-a\n--comment: one\nCREATE TABLE t (id int);\n--rollback DROP TABLE t;\n\n"
+		  "--changeset mkmig:2-b runInTransaction:false\nCREATE INDEX CONCURRENTLY t_i ON t (id, id);\n",
+		  "changeset mkmig:2-b: Liquibase rejects it", "mkmig:1-a", 1 },
+		/* a rollback line and blanks only: Liquibase's v9 checksum leaves both out */
+		{ "--liquibase formatted sql\n--changeset mkmig:1-a\n--comment: one\nCREATE  TABLE t (id int);\n--rollback DROP TABLE IF EXISTS t;\n"
+		  "--changeset mkmig:2-b runInTransaction:false\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n",
+		  "checksums are unchanged", "rejects", 0 },
+		/* an id changed: the old one is gone, the new one runs again */
+		{ "--liquibase formatted sql\n--changeset mkmig:1-a\n--comment: one\nCREATE TABLE t (id int);\n"
+		  "--changeset mkmig:2-c runInTransaction:false\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n",
+		  "changeset mkmig:2-c: new to Liquibase", "rejects", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mm_buf out = MM_BUF_INIT;
+		const char *now = l->checksum(&ctx.arena, "changes/x.sql", cases[i].text, strlen(cases[i].text));
+		assert_int_equal(l->diff(&ctx.arena, rec, now, &out), cases[i].rejected);
+		if (!strstr(out.buf, cases[i].want) || strstr(out.buf, cases[i].not_want))
+			fail_msg("case %zu: want '%s', not '%s', in:\n%s", i, cases[i].want, cases[i].not_want, out.buf);
+		mm_buf_release(&out);
+	}
+	struct mm_buf out = MM_BUF_INIT;
+	l->diff(&ctx.arena, rec, "liquibase-md5:mkmig:2-b=9:0", &out);
+	assert_non_null(strstr(out.buf, "changeset mkmig:1-a: removed"));
+	mm_buf_release(&out);
+	mm_ctx_release(&ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_md5),
 		cmocka_unit_test(test_slug),
 		cmocka_unit_test(test_next_numbers),
+		cmocka_unit_test(test_liquibase_per_changeset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

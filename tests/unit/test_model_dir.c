@@ -264,6 +264,107 @@ static void test_diesel(void **state)
 	assert_column_at(m, "t2", "b", 2);
 }
 
+/* goose: by version (9 before 10), only Up sections, annotations in any case, StatementBegin/End
+ * bodies, NO TRANSACTION; Go migrations are not read. */
+static void test_goose(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "00001_first.sql",
+	    "-- a comment before Up\n-- +goose Up\nCREATE TABLE t1 (id int);\n\n-- +goose Down\nDROP TABLE t1;\n");
+	put(f, "10_third.sql",
+	    "-- +goose NO TRANSACTION\n-- +goose up\nCREATE INDEX CONCURRENTLY t2_x_idx ON t2 (x);\n"
+	    "-- +goose down\nDROP INDEX CONCURRENTLY t2_x_idx;\nDROP TABLE t1;\n");
+	put(f, "9_second.sql",
+	    "-- +goose Up\n-- +goose StatementBegin\nDO $$ BEGIN PERFORM 1; END $$;\n-- +goose StatementEnd\n"
+	    "ALTER TABLE t1 ADD COLUMN a int;\nCREATE TABLE t2 (id int, x int);\n"
+	    "-- +goose Down\n-- +goose StatementBegin\nDROP TABLE t2;\n-- +goose StatementEnd\n");
+	put(f, "00004_code.go", "package migrations\n");
+
+	struct mm_model *m = load_ok(f);
+	assert_column_at(m, "t1", "a", 2);
+	assert_column_at(m, "t2", "x", 2);
+	assert_non_null(mm_model_find_index(m, "public", "t2_x_idx"));
+}
+
+/* goose refuses a *.sql file without a version, and two files with one version. */
+static void test_goose_bad_names(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "1_a.sql", "-- +goose Up\nCREATE TABLE t1 (id int);\n");
+	put(f, "notes.sql", "SELECT 1;\n");
+	const char *const needles[] = { "notes.sql", "goose refuses", NULL };
+	load_fails_with(f, f->dir, needles);
+	remove_tree(mm_sprintf(&f->ctx.arena, "%s/notes.sql", f->dir));
+	put(f, "001_b.sql", "-- +goose Up\nCREATE TABLE t2 (id int);\n");
+	const char *const dup[] = { "more than one goose migration with version 1", "1_a.sql", "001_b.sql", NULL };
+	load_fails_with(f, f->dir, dup);
+}
+
+/* An error in the Up section keeps its line in the file (the Down text is blanked, not cut). */
+static void test_goose_error_line(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "1_a.sql", "-- +goose Down\nDROP TABLE t1;\n-- +goose Up\nCREATE TABLE t1 (id int;\n");
+	const char *const needles[] = { "1_a.sql:4:", NULL };
+	load_fails_with(f, f->dir, needles);
+}
+
+/* Liquibase: the master's include order (not the file names'), includeAll sorted, a nested
+ * XML changelog, changesets only (not the --rollback lines), another dbms's changeset skipped. */
+static void test_liquibase(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "db.changelog-master.yaml",
+	    "databaseChangeLog:\n  - include:\n      file: changes/b_first.sql\n      relativeToChangelogFile: true\n"
+	    "  - include: {file: \"changes/a_second.sql\", relativeToChangelogFile: true}\n"
+	    "  - includeAll:\n      path: more/\n      relativeToChangelogFile: true\n"
+	    "  - include:\n      file: nested.xml\n");
+	put(f, "changes/b_first.sql",
+	    "--liquibase formatted sql\n\n--changeset dana:1\nCREATE TABLE t1 (id int);\n--rollback DROP TABLE t1;\n");
+	put(f, "changes/a_second.sql",
+	    "-- liquibase formatted sql\n--changeset dana:2 runInTransaction:false\nALTER TABLE t1 ADD COLUMN a int;\n"
+	    "--rollback ALTER TABLE t1 DROP COLUMN a;\n"
+	    "--changeset dana:3 dbms:mysql\nALTER TABLE t1 ADD COLUMN mysql_only int;\n"
+	    "--changeset dana:4 dbms:postgresql,h2\nCREATE TABLE t2 (id int);\n");
+	put(f, "more/2_y.sql", "--liquibase formatted sql\n--changeset dana:6\nALTER TABLE t2 ADD COLUMN y int;\n");
+	put(f, "more/1_x.sql", "--liquibase formatted sql\n--changeset dana:5\nALTER TABLE t2 ADD COLUMN x int;\n");
+	put(f, "nested.xml",
+	    "<?xml version=\"1.0\"?>\n<databaseChangeLog>\n    <include file=\"changes/c_third.sql\" relativeToChangelogFile=\"true\"/>\n"
+	    "</databaseChangeLog>\n");
+	put(f, "changes/c_third.sql", "--liquibase formatted sql\n--changeset dana:7\nALTER TABLE t1 DROP COLUMN a;\nCREATE TABLE t3 (id int);\n");
+
+	struct mm_model *m = load_ok(f);
+	assert_null(mm_table_find_column(table(m, "t1"), "a"));
+	assert_null(mm_table_find_column(table(m, "t1"), "mysql_only"));
+	assert_column_at(m, "t2", "x", 2);
+	assert_column_at(m, "t2", "y", 3);
+	assert_non_null(table(m, "t3"));
+}
+
+static void test_liquibase_missing_include(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "db.changelog-master.xml",
+	    "<databaseChangeLog>\n  <include file=\"changes/nope.sql\" relativeToChangelogFile=\"true\"/>\n</databaseChangeLog>\n");
+	const char *const needles[] = { "db.changelog-master.xml:2:", "changes/nope.sql", "not found", NULL };
+	load_fails_with(f, f->dir, needles);
+}
+
+/* plain: up/ by number (10 after 9), down/ never replayed. */
+static void test_plain(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "up/0001_first.sql", "CREATE TABLE t1 (id int);\n");
+	put(f, "up/10_third.sql", "ALTER TABLE t2 ADD COLUMN b int;\n");
+	put(f, "up/0009_second.sql", "ALTER TABLE t1 ADD COLUMN a int;\nCREATE TABLE t2 (id int);\n");
+	put(f, "down/0001_first.sql", "DROP TABLE t1;\n");
+	put(f, "up/README.md", "notes\n");
+
+	struct mm_model *m = load_ok(f);
+	assert_column_at(m, "t1", "a", 2);
+	assert_column_at(m, "t2", "b", 2);
+}
+
 static void test_empty_dir(void **state)
 {
 	struct fixture *f = *state;
@@ -312,6 +413,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sqitch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqitch_missing_script, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diesel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goose, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goose_bad_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goose_error_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_liquibase, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_liquibase_missing_include, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mixed_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_flyway_version, setup, teardown),
