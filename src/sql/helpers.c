@@ -194,11 +194,16 @@ int mm_sql_parse_unwrapped(struct mm_ctx *ctx, struct mm_source *src, struct mm_
 			continue;
 		if (!view)
 			view = mm_strndup(&ctx->arena, src->text, src->len);
+		bool block = helper_block(fc);
+		/* A body this reader does not follow (not mkmig's shapes) stays a call, as written. */
+		size_t ndiags = ctx->diags.items.len, nerrors = ctx->diags.nerrors;
+		if (block && view_block(ctx, view, body, blen) != 0) {
+			memcpy(view + body, src->text + body, blen);
+			ctx->diags.items.len = ndiags, ctx->diags.nerrors = nerrors; /* a lexical error of the body is not the file's */
+			continue;
+		}
 		blank(view, st->off, body);
 		blank(view, body + blen, st->off + st->len);
-		bool block = helper_block(fc);
-		if (block && view_block(ctx, view, body, blen) != 0)
-			return -1;
 		struct mm_sql_helper_call *c = mm_alloc(&ctx->arena, sizeof(*c));
 		*c = (struct mm_sql_helper_call){ .off = st->off, .len = st->len, .block = block };
 		if (calls)
