@@ -26,6 +26,15 @@
 	X(ADD_ENUM_VALUE, "add-enum-value")                                                       \
 	X(CONVERT, "convert")                                                                     \
 	X(BACKFILL, "backfill")                                                                   \
+	/* data changes and maintenance statements (issue 9) */                                  \
+	X(UPDATE, "update")                                                                       \
+	X(DELETE, "delete")                                                                       \
+	X(INSERT_SELECT, "insert-select")                                                         \
+	X(REINDEX, "reindex")                                                                     \
+	X(REFRESH, "refresh-matview")                                                             \
+	X(REFUSED, "refused")                                                                     \
+	X(DETACH_PARTITION, "detach-partition")                                                   \
+	X(ATTACH_PARTITION, "attach-partition")                                                   \
 	X(OTHER, "other")
 
 enum mm_change_kind {

@@ -24,6 +24,8 @@ struct mm_options {
 	int lock_retries;          /* attempts before giving up on a lock */
 	long batch_size;           /* rows per committed backfill batch */
 	int batch_sleep_ms;        /* pause between batches */
+	int batch_time_ms;         /* target time per batch: the batch size adapts (0: fixed size) */
+	int max_replica_lag_ms;    /* pause batches while a replica's replay lag is above (0: off) */
 	int verbose;
 	bool plan_only;            /* mkmig check: a statement kept as written needs its step's title and
 	                              locks, not its re-runnable SQL (nothing is emitted) */
@@ -33,6 +35,8 @@ struct mm_ctx {
 	struct mm_arena arena;
 	struct mm_diags diags;
 	struct mm_options opt;
+	struct mm_map deparse_memo;   /* deparsed type names and constraint definitions by their shape
+	                              (pgq.c, model/definition.c; in the arena) */
 };
 
 void mm_ctx_init(struct mm_ctx *ctx);

@@ -67,7 +67,9 @@ struct mm_step {
 	bool down_plpgsql;       /* likewise for down */
 	const char *down_warning;/* said in the down script and on stderr (e.g. data cannot return) */
 	struct mm_vec locks;     /* struct mm_lock_use * */
+	const char *lock_note;   /* locks that cannot be listed (a DO block, CALL): why, or NULL */
 	bool no_timeout;         /* long by design: no statement_timeout (VALIDATE, scans) */
+	bool on_new_table;       /* its table was created earlier in this input: no one waits on it */
 	int lock_timeout_ms;     /* this step's lock_timeout (0: --lock-timeout), from its change */
 	const struct mm_change *change;
 	bool table_new;          /* its change's table was created earlier in this input (when planned) */
@@ -101,6 +103,8 @@ struct mm_plan {
 	struct mm_vec checkpoints;   /* struct mm_checkpoint * */
 	struct mm_vec guards;        /* struct mm_guard *: what the contract guard step checks */
 	struct mm_vec sizes;         /* struct mm_table_size *: tables with estimates, first use order */
+	struct mm_vec done_jobs;     /* const char *: "progress table\njob literal" of batched writes
+	                                that leave a done marker; the plan's last step removes them */
 };
 
 const char *mm_phase_name(enum mm_phase p);

@@ -79,6 +79,21 @@ void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item);
 bool mm_vec_remove(struct mm_vec *v, const void *item);
 #define mm_vec_at(v, i) ((v)->items[(i)])
 
+/* --- map: (k1, k2) string key -> the objects added under it, in order (arena) ---------------
+ * For the model's name lookups (schema, name). Keys are copied; values are the caller's. */
+struct mm_map_slot;
+struct mm_map {
+	struct mm_map_slot *slots;
+	size_t cap, used;
+};
+/* The objects under the key (possibly empty after removals), or NULL when never added. */
+struct mm_vec *mm_map_get(const struct mm_map *m, const char *k1, const char *k2);
+void mm_map_add(struct mm_arena *a, struct mm_map *m, const char *k1, const char *k2, void *val);
+/* Remove val from the key's objects (nothing when absent). */
+void mm_map_remove(struct mm_map *m, const char *k1, const char *k2, const void *val);
+/* Forget everything (the slots stay in the arena). */
+void mm_map_clear(struct mm_map *m);
+
 /* --- text helpers ------------------------------------------------------------------------- */
 bool mm_streq(const char *a, const char *b);            /* NULL-safe */
 bool mm_strcaseeq(const char *a, const char *b);        /* ASCII case-insensitive, NULL-safe */

@@ -14,6 +14,7 @@
  */
 #include "check_internal.h"
 #include "../plan/plan_internal.h"
+#include "mkmig/locks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -228,14 +229,31 @@ static const char *fix_sql(struct mm_ctx *ctx, const struct mm_vec *steps)
 	return ck_buf_take(&b, &ctx->arena);
 }
 
-static void naive_lock(const struct mm_ctx *ctx, const struct mm_change *ch, enum mm_lock *lock, enum mm_work *work)
+/* The lock and work of the statement as written, from the lock authority (mkmig/locks.h): the
+ * strongest of its per-table locks (ties: the heavier work), and the table it is on. A
+ * subcommand of a multi-command ALTER TABLE takes its own (the statement's would merge them all). */
+static void naive_lock(struct mm_ctx *ctx, const struct mm_model *m, const struct mm_change *ch, enum mm_lock *lock,
+                       enum mm_work *work, const char **table)
 {
 	*lock = MM_LOCK_NONE;
 	*work = MM_WORK_CATALOG;
-	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+	*table = NULL;
+	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD && ch->sub_count > 1) {
 		mm_locks_alter_cmd(ch->node->alter_table_cmd, ctx->opt.pg_version, lock, work);
-	else if (!mm_locks_stmt(ch->node, lock, work))
-		*lock = MM_LOCK_NONE;
+		return;
+	}
+	const PgQuery__Node *stmt = ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD ? ch->stmt->node : ch->node;
+	struct mm_stmt_locks locks;
+	mm_locks_of_stmt(ctx, stmt, ctx->opt.pg_version, &locks);
+	for (size_t i = 0; i < locks.items.len; i++) {
+		const struct mm_stmt_lock *l = mm_vec_at(&locks.items, i);
+		if (l->mode > *lock || (l->mode == *lock && mm_work_rank(l->work) > mm_work_rank(*work))) {
+			*lock = l->mode, *work = l->work;
+			const struct mm_table *t = l->name && !l->is_index ? mm_model_find_table(m, l->schema, l->name) : NULL;
+			*table = !l->name || l->is_index ? NULL
+			         : mm_sql_qname(&ctx->arena, t ? t->schema : l->schema ? l->schema : mm_model_default_schema(m), l->name);
+		}
+	}
 }
 
 /* A validated CHECK (col IS NOT NULL) lets SET NOT NULL skip its scan from PostgreSQL 12. */
@@ -313,7 +331,10 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 	            title_is(first->title, change_text(ctx, ch));
 	enum mm_lock lock;
 	enum mm_work work;
-	naive_lock(ctx, ch, &lock, &work);
+	const char *ltable;
+	naive_lock(ctx, f->c->model, ch, &lock, &work, &ltable);
+	if (ltable)
+		qtable = ltable; /* the table the strongest lock is on (ATTACH PARTITION: the partition) */
 	bool blocks = mm_lock_blocks_traffic(lock);
 	if (kept) {
 		/* The planner's own view of the step it keeps (e.g. a widening type change is catalog only). */

@@ -15,8 +15,8 @@
 
 enum opt_id {
 	OPT_DOWN = 256, OPT_SCHEMA, OPT_DIR, OPT_DB, OPT_PG_VERSION, OPT_LOCK_TIMEOUT,
-	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_COLOR, OPT_PHASE, OPT_ALL_PHASES,
-	OPT_OUT, OPT_FORMAT, OPT_EXPLAIN, OPT_EXCLUDE, OPT_SMALL_TABLE,
+	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_BATCH_TIME, OPT_MAX_REPLICA_LAG, OPT_COLOR, OPT_PHASE,
+	OPT_ALL_PHASES, OPT_OUT, OPT_FORMAT, OPT_EXPLAIN, OPT_EXCLUDE, OPT_SMALL_TABLE,
 };
 
 static const struct option long_options[] = {
@@ -30,6 +30,8 @@ static const struct option long_options[] = {
 	{ "lock-retries", required_argument, NULL, OPT_LOCK_RETRIES },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "batch-sleep", required_argument, NULL, OPT_BATCH_SLEEP },
+	{ "batch-time", required_argument, NULL, OPT_BATCH_TIME },
+	{ "max-replica-lag", required_argument, NULL, OPT_MAX_REPLICA_LAG },
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "phase", required_argument, NULL, OPT_PHASE },
 	{ "all-phases", no_argument, NULL, OPT_ALL_PHASES },
@@ -217,6 +219,16 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			if (parse_number(verb, c, optarg, 0, 3600000, &v))
 				return MM_EXIT_USAGE;
 			o->batch_sleep_ms = (int)v;
+			break;
+		case OPT_BATCH_TIME:
+			if (parse_number(verb, c, optarg, 0, 3600000, &v))
+				return MM_EXIT_USAGE;
+			o->batch_time_ms = (int)v;
+			break;
+		case OPT_MAX_REPLICA_LAG:
+			if (parse_number(verb, c, optarg, 0, 86400000, &v))
+				return MM_EXIT_USAGE;
+			o->max_replica_lag_ms = (int)v;
 			break;
 		default:
 			MM_BUG("option %d has no handler", c);

@@ -84,7 +84,7 @@ static const struct cli_verb verbs[] = {
 	  "  mkmig set-not-null orders.total --schema schema.sql" },
 
 	{ "debug", cmd_debug, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_HIDDEN, "schema [--schema FILE]... [--dir DIR] [--db CONNINFO] [FILE...]",
-	  "print internal state: 'debug schema' prints the canonical schema model", NULL },
+	  "print internal state: 'debug schema' prints the canonical schema model, 'debug locks' the lock of each statement", NULL },
 	{ "help", cmd_help, 0, "", "show this help", NULL },
 	{ "parse", cmd_parse, CLI_TAKES_FILES | CLI_HIDDEN, "[FILE...]",
 	  "list the statements mkmig reads, with their positions (debugging)", NULL },
@@ -129,6 +129,8 @@ void cli_print_usage(FILE *out)
 
 void cli_print_options(FILE *out)
 {
+	struct mm_options dflt;
+	mm_options_default(&dflt);
 	fprintf(out,
 	        "options:\n"
 	        "  --down               write the script that undoes the up script (same phases)\n"
@@ -141,11 +143,14 @@ void cli_print_options(FILE *out)
 	        "  --format LAYOUT      DIR's layout: flyway|golang-migrate|goose|dbmate|liquibase|sqitch|plain\n"
 	        "                       (default: detected)\n"
 	        "  --pg-version N       the PostgreSQL major version to target (%d-%d, default %d)\n"
-	        "  --lock-timeout MS    lock_timeout for blocking statements (default 2000)\n"
+	        "  --lock-timeout MS    lock_timeout for blocking statements: the longest traffic\n"
+	        "                       waits behind one attempt (default %d)\n"
 	        "  --statement-timeout MS  statement_timeout for catalog-only statements (default 30000)\n"
-	        "  --lock-retries N     attempts when a lock times out (default 10)\n"
+	        "  --lock-retries N     attempts when a lock times out (default %d)\n"
 	        "  --batch-size N       rows per committed backfill batch (default 5000)\n"
 	        "  --batch-sleep MS     pause between backfill batches (default 0)\n"
+	        "  --batch-time MS      adapt the batch size so a batch takes about MS (default: fixed size)\n"
+	        "  --max-replica-lag MS pause batches while a replica's replay lag is above MS (default: off)\n"
 	        "  -v, --verbose        say more on stderr\n"
 	        "  -h, --help           show this help\n\n"
 	        "By default the script stops at the first checkpoint, where the application must be\n"
@@ -153,7 +158,8 @@ void cli_print_options(FILE *out)
 	        "starting with '-' inside a statement goes after '--'. Every statement also takes\n"
 	        "lock-timeout MS: the lock_timeout of its own steps.\n\n"
 	        "exit status: 0 ok, 1 hazards found (check), 2 bad input or usage\n",
-	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT);
+	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT, dflt.lock_timeout_ms,
+	        dflt.lock_retries);
 }
 
 const char *cli_verb_name(size_t i)

@@ -26,6 +26,8 @@ static void comment(struct mm_buf *out, const char *prefix, const char *text)
 
 static void emit_lock_comment(const struct mm_step *s, struct mm_buf *out)
 {
+	if (s->lock_note)
+		comment(out, "  lock: unknown: ", s->lock_note);
 	struct mm_buf line = MM_BUF_INIT;
 	for (size_t i = 0; i < s->locks.len; i++) {
 		const struct mm_lock_use *l = mm_vec_at(&s->locks, i);
@@ -152,6 +154,45 @@ static const char *human_bytes(struct mm_arena *a, int64_t b)
 	return u ? mm_sprintf(a, "%.1f %s", v, units[u]) : mm_sprintf(a, "%lld bytes", (long long)b);
 }
 
+/* How long traffic can stall (design contract 3): a statement waiting for a lock that blocks
+ * reads or writes queues every later query on the table behind it, for at most lock_timeout per
+ * attempt; once granted, a catalog update holds it for milliseconds. Steps whose blocking lock
+ * covers more work (a scan or rewrite mkmig passed through) are named: for them, it is longer. */
+static void add_stall_bound(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_buf *out)
+{
+	struct mm_buf longer = MM_BUF_INIT;
+	bool blocking = false;
+	size_t nlonger = 0;
+	int wait_ms = 0; /* the longest lock_timeout of a blocking step (a statement may set its own) */
+	for (size_t i = 0; i < plan->steps.len; i++) {
+		const struct mm_step *s = mm_vec_at(&plan->steps, i);
+		bool long_hold = false;
+		if (s->on_new_table)
+			continue;
+		for (size_t k = 0; k < s->locks.len; k++) {
+			const struct mm_lock_use *l = mm_vec_at(&s->locks, k);
+			if (!mm_lock_blocks_traffic(l->mode))
+				continue;
+			blocking = true;
+			long_hold = long_hold || l->work != MM_WORK_CATALOG;
+			int t = s->lock_timeout_ms ? s->lock_timeout_ms : ctx->opt.lock_timeout_ms;
+			wait_ms = t > wait_ms ? t : wait_ms;
+		}
+		if (long_hold)
+			mm_buf_addf(&longer, "%s%zu", nlonger++ ? ", " : "", i + 1);
+	}
+	if (blocking && !nlonger)
+		mm_buf_addf(out, "traffic stalls at most %d ms at a time: each blocking lock is waited for under "
+		            "lock_timeout, up to %d attempts with pauses between them, and held for a catalog "
+		            "update only\n", wait_ms, ctx->opt.lock_retries);
+	else if (blocking)
+		mm_buf_addf(out, "traffic stalls %d ms at a time while a blocking lock is waited for (lock_timeout, up "
+		            "to %d attempts), but step%s %s hold%s it for a scan or rewrite: traffic waits for all of it\n",
+		            wait_ms, ctx->opt.lock_retries, nlonger > 1 ? "s" : "", longer.buf,
+		            nlonger > 1 ? "" : "s");
+	mm_buf_release(&longer);
+}
+
 void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_buf *out)
 {
 	mm_buf_addf(out, "plan for PostgreSQL %d: %zu step%s\n", ctx->opt.pg_version, plan->steps.len,
@@ -169,6 +210,7 @@ void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm
 			mm_buf_addf(out, ", %s", human_bytes(&ctx->arena, ts->bytes));
 		mm_buf_addch(out, '\n');
 	}
+	add_stall_bound(ctx, plan, out);
 	int phase = -1;
 	for (size_t i = 0; i < plan->steps.len; i++) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, i);
@@ -185,7 +227,9 @@ void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm
 			mm_buf_addf(out, "     lock: %s on %s: %s; %s\n", mm_lock_name(l->mode), l->table,
 			            mm_lock_blocks(l->mode), mm_work_name(l->work));
 		}
-		if (!s->locks.len)
+		if (s->lock_note)
+			mm_buf_addf(out, "     lock: unknown: %s\n", s->lock_note);
+		else if (!s->locks.len)
 			mm_buf_adds(out, "     lock: none on existing tables\n");
 		if (s->why)
 			mm_buf_addf(out, "     why: %s\n", s->why);

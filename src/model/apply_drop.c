@@ -164,7 +164,7 @@ static void remove_relation(struct mm_model *m, struct mm_table *t)
 		for (size_t k = o->constraints.len; k-- > 0;) {
 			struct mm_constraint *c = mm_vec_at(&o->constraints, k);
 			if (o != t && c->type == MM_CON_FOREIGN && mm_streq(c->ref_table, t->name) && mm_streq(c->ref_schema, t->schema))
-				mm_table_remove_constraint(o, c->name);
+				mm_table_remove_constraint(m, o, c->name);
 		}
 	}
 	mm_model_remove_table(m, t);

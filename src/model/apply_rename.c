@@ -138,6 +138,7 @@ void mm_apply_rename_table(struct mm_apply *ap, struct mm_table *t, const char *
 	char *old_key = mm_sprintf(&m->ctx->arena, "%s.%s", t->schema, old);
 	char *new_key = mm_sprintf(&m->ctx->arena, "%s.%s", t->schema, new_name);
 	t->name = new_name;
+	mm_model_names_changed(m);
 	for (size_t i = 0; i < t->indexes.len; i++) {
 		struct mm_index *ix = mm_vec_at(&t->indexes, i);
 		ix->table = new_name;
@@ -168,6 +169,7 @@ static void rename_index(struct mm_model *m, struct mm_index *ix, const char *ne
 	const char *old = ix->name;
 	struct mm_table *t = mm_index_table(m, ix);
 	ix->name = new_name;
+	mm_model_names_changed(m);
 	PgQuery__Node *n = mm_sql_parse_one(m->ctx, ix->definition, "index definition");
 	if (n && n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT) {
 		n->index_stmt->idxname = (char *)new_name;
@@ -182,6 +184,7 @@ static void rename_index(struct mm_model *m, struct mm_index *ix, const char *ne
 			k->name = new_name;
 		}
 	}
+	mm_model_names_changed(m); /* the constraint names just changed too */
 	for (size_t i = 0; i < m->tables.len; i++) {
 		struct mm_table *o = mm_vec_at(&m->tables, i);
 		for (size_t j = 0; j < o->indexes.len; j++) {
@@ -218,8 +221,10 @@ static int rename_relation(struct mm_apply *ap, PgQuery__RenameStmt *rn)
 		struct mm_sequence *sq = mm_model_find_sequence(ap->m, rn->relation->schemaname && *rn->relation->schemaname
 		                                                           ? rn->relation->schemaname : NULL,
 		                                                rn->relation->relname);
-		if (sq)
+		if (sq) {
 			sq->name = rn->newname;
+			mm_model_names_changed(ap->m);
+		}
 		return 0;
 	}
 	if (rn->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX) {
@@ -254,6 +259,7 @@ static int rename_constraint(struct mm_apply *ap, PgQuery__RenameStmt *rn)
 			rename_index(ap->m, ix, rn->newname);
 	}
 	k->name = rn->newname;
+	mm_model_names_changed(ap->m);
 	return 0;
 }
 
@@ -268,6 +274,7 @@ static int rename_type(struct mm_apply *ap, PgQuery__RenameStmt *rn)
 		return 0;
 	const char *old_type = mm_sql_qname(&ap->m->ctx->arena, e->schema, e->name);
 	e->name = rn->newname;
+	mm_model_names_changed(ap->m);
 	const char *new_type = mm_sql_qname(&ap->m->ctx->arena, e->schema, e->name);
 	/* Columns of the type print its new name. */
 	for (size_t i = 0; i < ap->m->tables.len; i++) {

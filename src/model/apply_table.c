@@ -244,6 +244,7 @@ static struct mm_constraint *add_constraint(struct mm_apply *ap, struct mm_table
 		struct mm_index *ix = c->indexname && *c->indexname ? mm_model_find_index(m, t->schema, c->indexname) : NULL;
 		if (ix) {
 			ix->name = k->name;
+			mm_model_names_changed(m);
 			ix->primary = type == MM_CON_PRIMARY;
 			PgQuery__Node *n = mm_sql_parse_one(m->ctx, ix->definition, "index definition");
 			if (n && n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT) {
@@ -522,7 +523,7 @@ static void drop_column(struct mm_apply *ap, struct mm_table *t, const char *nam
 	for (size_t i = t->constraints.len; i-- > 0;) {
 		struct mm_constraint *c = mm_vec_at(&t->constraints, i);
 		if (mentions_column(&c->columns, name))
-			mm_table_remove_constraint(t, c->name);
+			mm_table_remove_constraint(ap->m, t, c->name);
 	}
 	for (size_t i = t->indexes.len; i-- > 0;) {
 		struct mm_index *ix = mm_vec_at(&t->indexes, i);
@@ -688,11 +689,11 @@ static int drop_constraint_cmd(struct mm_apply *ap, struct mm_table *t, PgQuery_
 		if (ix)
 			mm_model_remove_index(ap->m, ix);
 	}
-	mm_table_remove_constraint(t, cmd->name);
+	mm_table_remove_constraint(ap->m, t, cmd->name);
 	for (size_t i = 0; recurse && i < t->partitions.len; i++) {
 		struct mm_table *p = mm_vec_at(&t->partitions, i);
 		if (c->type == MM_CON_CHECK || c->type == MM_CON_FOREIGN) {
-			mm_table_remove_constraint(p, cmd->name);
+			mm_table_remove_constraint(ap->m, p, cmd->name);
 		} else {
 			/* The partitions' key constraints are attached to the parent's through their index. */
 			for (size_t j = p->constraints.len; j-- > 0;) {
@@ -700,7 +701,7 @@ static int drop_constraint_cmd(struct mm_apply *ap, struct mm_table *t, PgQuery_
 				struct mm_index *pix = pc->index_name ? mm_model_find_index(ap->m, p->schema, pc->index_name) : NULL;
 				if (pix && mm_streq(pix->parent_index, c->index_name)) {
 					mm_model_remove_index(ap->m, pix);
-					mm_table_remove_constraint(p, pc->name);
+					mm_table_remove_constraint(ap->m, p, pc->name);
 				}
 			}
 		}

@@ -18,7 +18,7 @@ struct mm_column *mm_table_add_column(struct mm_model *m, struct mm_table *t, co
 void mm_table_remove_column(struct mm_table *t, const char *name);
 struct mm_constraint *mm_table_add_constraint(struct mm_model *m, struct mm_table *t,
                                               const char *name, enum mm_contype type);
-void mm_table_remove_constraint(struct mm_table *t, const char *name);
+void mm_table_remove_constraint(struct mm_model *m, struct mm_table *t, const char *name);
 /* The index's schema is its table's. */
 struct mm_index *mm_model_add_index(struct mm_model *m, struct mm_table *t, const char *name);
 void mm_model_remove_index(struct mm_model *m, struct mm_index *ix);
@@ -27,6 +27,22 @@ struct mm_enum *mm_model_add_enum(struct mm_model *m, const char *schema, const 
 struct mm_function *mm_model_add_function(struct mm_model *m, const char *schema, const char *name);
 void mm_model_add_schema(struct mm_model *m, const char *name);
 struct mm_table *mm_index_table(const struct mm_model *m, const struct mm_index *ix);
+
+/* Objects whose first two members are schema and name (tables, sequences, enums, functions,
+ * indexes). */
+struct mm_named {
+	const char *schema, *name;
+};
+
+/* Name indexes (lookup.c), kept current by the constructors and removals above. Code that
+ * changes a stored name in place (renames) calls mm_model_names_changed so they are rebuilt. */
+enum mm_lookup_kind { MM_LOOKUP_SEQUENCE, MM_LOOKUP_ENUM, MM_LOOKUP_FUNCTION };
+void mm_model_names_changed(struct mm_model *m);
+void mm_lookup_add_table(struct mm_model *m, struct mm_table *t);
+void mm_lookup_remove_table(struct mm_model *m, struct mm_table *t);
+void mm_lookup_index(struct mm_model *m, struct mm_index *ix, bool add);
+void mm_lookup_constraint(struct mm_model *m, const struct mm_table *t, struct mm_constraint *k, bool add);
+void mm_lookup_named(struct mm_model *m, enum mm_lookup_kind kind, void *o, bool add);
 
 /* Replay every statement of an already-read source as existing schema. */
 int mm_model_load_source(struct mm_model *m, struct mm_source *src);

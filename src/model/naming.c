@@ -87,19 +87,6 @@ static bool in_list(const struct mm_vec *v, const char *name)
 	return false;
 }
 
-bool mm_model_constraint_name_taken(const struct mm_model *m, const char *schema, const char *name)
-{
-	const char *sch = schema ? schema : mm_model_default_schema(m);
-	for (size_t i = 0; i < m->tables.len; i++) {
-		const struct mm_table *t = mm_vec_at(&m->tables, i);
-		if (!mm_streq(t->schema, sch))
-			continue;
-		if (mm_table_find_constraint(t, name))
-			return true;
-	}
-	return false;
-}
-
 char *mm_model_choose_name(const struct mm_model *m, const char *schema, const char *name1,
                            const char *name2, const char *label, const struct mm_vec *also_taken,
                            enum mm_name_space space)

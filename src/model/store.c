@@ -1,8 +1,9 @@
 /*
  * store.c — the model's storage: constructors, removal and lookups.
  *
- * Catalogs here are a few hundred objects at most, so lookups are linear scans over vectors in
- * creation order; that keeps replay deterministic and the structures trivially inspectable.
+ * The vectors keep creation order (replay stays deterministic, the structures inspectable);
+ * name lookups go through the hash indexes of lookup.c, which every constructor and removal
+ * here keeps current.
  */
 #include "model_internal.h"
 
@@ -48,6 +49,7 @@ struct mm_table *mm_model_add_table(struct mm_model *m, const char *schema, cons
 	if (strcmp(schema, "pg_temp") != 0)
 		mm_model_add_schema(m, schema);
 	mm_vec_push(&m->ctx->arena, &m->tables, t);
+	mm_lookup_add_table(m, t);
 	return t;
 }
 
@@ -61,10 +63,13 @@ void mm_model_remove_table(struct mm_model *m, struct mm_table *t)
 	/* Sequences owned by the table go with it, as DROP TABLE drops them. */
 	for (size_t i = m->sequences.len; i-- > 0;) {
 		struct mm_sequence *sq = mm_vec_at(&m->sequences, i);
-		if (mm_streq(sq->schema, t->schema) && mm_streq(sq->owner_table, t->name))
+		if (mm_streq(sq->schema, t->schema) && mm_streq(sq->owner_table, t->name)) {
 			mm_vec_remove(&m->sequences, sq);
+			mm_lookup_named(m, MM_LOOKUP_SEQUENCE, sq, false);
+		}
 	}
 	mm_vec_remove(&m->tables, t);
+	mm_lookup_remove_table(m, t);
 }
 
 struct mm_column *mm_table_add_column(struct mm_model *m, struct mm_table *t, const char *name,
@@ -97,14 +102,15 @@ struct mm_constraint *mm_table_add_constraint(struct mm_model *m, struct mm_tabl
 	c->validated = true;
 	c->origin = t->origin;
 	mm_vec_push(&m->ctx->arena, &t->constraints, c);
+	mm_lookup_constraint(m, t, c, true);
 	return c;
 }
 
-void mm_table_remove_constraint(struct mm_table *t, const char *name)
+void mm_table_remove_constraint(struct mm_model *m, struct mm_table *t, const char *name)
 {
 	struct mm_constraint *c = mm_table_find_constraint(t, name);
-	if (c)
-		mm_vec_remove(&t->constraints, c);
+	if (c && mm_vec_remove(&t->constraints, c))
+		mm_lookup_constraint(m, t, c, false);
 }
 
 struct mm_index *mm_model_add_index(struct mm_model *m, struct mm_table *t, const char *name)
@@ -116,6 +122,7 @@ struct mm_index *mm_model_add_index(struct mm_model *m, struct mm_table *t, cons
 	ix->valid = true;
 	ix->origin = t->origin;
 	mm_vec_push(&m->ctx->arena, &t->indexes, ix);
+	mm_lookup_index(m, ix, true);
 	return ix;
 }
 
@@ -127,8 +134,8 @@ struct mm_table *mm_index_table(const struct mm_model *m, const struct mm_index 
 void mm_model_remove_index(struct mm_model *m, struct mm_index *ix)
 {
 	struct mm_table *t = mm_index_table(m, ix);
-	if (t)
-		mm_vec_remove(&t->indexes, ix);
+	if (t && mm_vec_remove(&t->indexes, ix))
+		mm_lookup_index(m, ix, false);
 }
 
 struct mm_sequence *mm_model_add_sequence(struct mm_model *m, const char *schema, const char *name)
@@ -139,6 +146,7 @@ struct mm_sequence *mm_model_add_sequence(struct mm_model *m, const char *schema
 	s->type = "bigint";
 	mm_model_add_schema(m, schema);
 	mm_vec_push(&m->ctx->arena, &m->sequences, s);
+	mm_lookup_named(m, MM_LOOKUP_SEQUENCE, s, true);
 	return s;
 }
 
@@ -149,6 +157,7 @@ struct mm_enum *mm_model_add_enum(struct mm_model *m, const char *schema, const 
 	e->name = intern(m, name);
 	mm_model_add_schema(m, schema);
 	mm_vec_push(&m->ctx->arena, &m->enums, e);
+	mm_lookup_named(m, MM_LOOKUP_ENUM, e, true);
 	return e;
 }
 
@@ -159,60 +168,11 @@ struct mm_function *mm_model_add_function(struct mm_model *m, const char *schema
 	f->name = intern(m, name);
 	f->volatility = MM_VOL_VOLATILE; /* CREATE FUNCTION's default */
 	mm_vec_push(&m->ctx->arena, &m->functions, f);
+	mm_lookup_named(m, MM_LOOKUP_FUNCTION, f, true);
 	return f;
 }
 
 /* --- lookups ------------------------------------------------------------------------------ */
-
-/* Generic search over a vector of objects whose first two members are schema and name. */
-struct named {
-	const char *schema, *name;
-};
-
-static void *find_named(const struct mm_model *m, const struct mm_vec *v, const char *schema,
-                        const char *name)
-{
-	if (!name)
-		return NULL;
-	if (schema) {
-		for (size_t i = 0; i < v->len; i++) {
-			const struct named *o = mm_vec_at(v, i);
-			if (strcmp(o->name, name) == 0 && strcmp(o->schema, schema) == 0)
-				return (void *)o;
-		}
-		return NULL;
-	}
-	/* pg_temp is searched first, as PostgreSQL does for relations. */
-	void *o = find_named(m, v, "pg_temp", name);
-	if (o)
-		return o;
-	for (size_t s = 0; s < m->search_path.len; s++) {
-		o = find_named(m, v, mm_vec_at(&m->search_path, s), name);
-		if (o)
-			return o;
-	}
-	return NULL;
-}
-
-struct mm_table *mm_model_find_table(const struct mm_model *m, const char *schema, const char *name)
-{
-	return find_named(m, &m->tables, schema, name);
-}
-
-struct mm_enum *mm_model_find_enum(const struct mm_model *m, const char *schema, const char *name)
-{
-	return find_named(m, &m->enums, schema, name);
-}
-
-struct mm_function *mm_model_find_function(const struct mm_model *m, const char *schema, const char *name)
-{
-	return find_named(m, &m->functions, schema, name);
-}
-
-struct mm_sequence *mm_model_find_sequence(const struct mm_model *m, const char *schema, const char *name)
-{
-	return find_named(m, &m->sequences, schema, name);
-}
 
 struct mm_column *mm_table_find_column(const struct mm_table *t, const char *name)
 {
@@ -232,43 +192,6 @@ struct mm_constraint *mm_table_find_constraint(const struct mm_table *t, const c
 			return c;
 	}
 	return NULL;
-}
-
-static struct mm_index *find_index_in(const struct mm_model *m, const char *schema, const char *name)
-{
-	for (size_t i = 0; i < m->tables.len; i++) {
-		struct mm_table *t = mm_vec_at(&m->tables, i);
-		if (strcmp(t->schema, schema) != 0)
-			continue;
-		for (size_t j = 0; j < t->indexes.len; j++) {
-			struct mm_index *ix = mm_vec_at(&t->indexes, j);
-			if (strcmp(ix->name, name) == 0)
-				return ix;
-		}
-	}
-	return NULL;
-}
-
-struct mm_index *mm_model_find_index(const struct mm_model *m, const char *schema, const char *name)
-{
-	if (!name)
-		return NULL;
-	if (schema)
-		return find_index_in(m, schema, name);
-	for (size_t s = 0; s < m->search_path.len; s++) {
-		struct mm_index *ix = find_index_in(m, mm_vec_at(&m->search_path, s), name);
-		if (ix)
-			return ix;
-	}
-	return NULL;
-}
-
-bool mm_model_relname_taken(const struct mm_model *m, const char *schema, const char *name)
-{
-	if (!schema)
-		schema = mm_model_default_schema(m);
-	return mm_model_find_table(m, schema, name) || find_index_in(m, schema, name) ||
-	       mm_model_find_sequence(m, schema, name);
 }
 
 struct mm_constraint *mm_table_primary_key(const struct mm_table *t)

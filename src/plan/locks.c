@@ -5,6 +5,7 @@
  * (https://www.postgresql.org/docs/15/explicit-locking.html) and "ALTER TABLE" for each form.
  */
 #include "plan_internal.h"
+#include "mkmig/locks.h"
 
 #include <string.h>
 
@@ -116,6 +117,12 @@ void mm_locks_alter_cmd(const PgQuery__AlterTableCmd *cmd, int pg_version, enum 
 		*work = MM_WORK_SCAN;
 		return;
 	}
+	if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition && cmd->def &&
+	    cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD && cmd->def->partition_cmd->concurrent) {
+		/* 14+: SHARE UPDATE EXCLUSIVE on the parent in both of its transactions (pg-facts §1a). */
+		*lock = MM_LOCK_SHARE_UPDATE_EXCLUSIVE;
+		return;
+	}
 	if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
 	    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
 		const PgQuery__Constraint *c = cmd->def->constraint;
@@ -139,49 +146,3 @@ void mm_locks_alter_cmd(const PgQuery__AlterTableCmd *cmd, int pg_version, enum 
 		}
 }
 
-/* Statements other than ALTER TABLE, by node kind: the lock on the table they name. */
-static const struct {
-	PgQuery__Node__NodeCase node;
-	enum mm_lock lock;
-	enum mm_work work;
-} stmt_locks[] = {
-	{ PG_QUERY__NODE__NODE_INDEX_STMT, MM_LOCK_SHARE, MM_WORK_BUILD },
-	{ PG_QUERY__NODE__NODE_CREATE_TRIG_STMT, MM_LOCK_SHARE_ROW_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_COMMENT_STMT, MM_LOCK_SHARE_UPDATE_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_CREATE_STATS_STMT, MM_LOCK_SHARE_UPDATE_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_VACUUM_STMT, MM_LOCK_SHARE_UPDATE_EXCLUSIVE, MM_WORK_SCAN },
-	{ PG_QUERY__NODE__NODE_CREATE_POLICY_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_ALTER_POLICY_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_RENAME_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_DROP_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_TRUNCATE_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_CLUSTER_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_REWRITE },
-	{ PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_REWRITE },
-	{ PG_QUERY__NODE__NODE_LOCK_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_REINDEX_STMT, MM_LOCK_SHARE, MM_WORK_BUILD },
-	{ PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_ALTER_OWNER_STMT, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_INSERT_STMT, MM_LOCK_ROW_EXCLUSIVE, MM_WORK_CATALOG },
-	{ PG_QUERY__NODE__NODE_UPDATE_STMT, MM_LOCK_ROW_EXCLUSIVE, MM_WORK_SCAN },
-	{ PG_QUERY__NODE__NODE_DELETE_STMT, MM_LOCK_ROW_EXCLUSIVE, MM_WORK_SCAN },
-	{ PG_QUERY__NODE__NODE_MERGE_STMT, MM_LOCK_ROW_EXCLUSIVE, MM_WORK_SCAN },
-	{ PG_QUERY__NODE__NODE_SELECT_STMT, MM_LOCK_ACCESS_SHARE, MM_WORK_SCAN },
-};
-
-bool mm_locks_stmt(const PgQuery__Node *stmt, enum mm_lock *lock, enum mm_work *work)
-{
-	for (size_t i = 0; i < MM_ARRAY_LEN(stmt_locks); i++)
-		if (stmt_locks[i].node == stmt->node_case) {
-			*lock = stmt_locks[i].lock;
-			*work = stmt_locks[i].work;
-			if (stmt->node_case == PG_QUERY__NODE__NODE_INDEX_STMT && stmt->index_stmt->concurrent)
-				*lock = MM_LOCK_SHARE_UPDATE_EXCLUSIVE;
-			if (stmt->node_case == PG_QUERY__NODE__NODE_DROP_STMT && stmt->drop_stmt->concurrent)
-				*lock = MM_LOCK_SHARE_UPDATE_EXCLUSIVE;
-			if (stmt->node_case == PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT &&
-			    stmt->refresh_mat_view_stmt->concurrent)
-				*lock = MM_LOCK_EXCLUSIVE;
-			return true;
-		}
-	return false;
-}

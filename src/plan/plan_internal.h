@@ -6,6 +6,7 @@
 #define MKMIG_PLAN_INTERNAL_H
 
 #include "mkmig/plan.h"
+#include "mkmig/locks.h"
 
 /* Everything a rule needs to plan one change. */
 struct mm_rule_ctx {
@@ -36,9 +37,19 @@ struct mm_rule {
 const struct mm_rule *mm_rule_for(enum mm_change_kind kind);
 
 /* Lock facts (locks.c). */
-void mm_locks_alter_cmd(const PgQuery__AlterTableCmd *cmd, int pg_version, enum mm_lock *lock,
-                        enum mm_work *work);
-bool mm_locks_stmt(const PgQuery__Node *stmt, enum mm_lock *lock, enum mm_work *work);
+/* Record on s every lock the statement node takes (locks.c decides; this resolves the names in
+ * the model for display). */
+void mm_step_locks_of(struct mm_rule_ctx *r, struct mm_step *s, const PgQuery__Node *stmt);
+
+/* Drops deferred to the contract phase and what they still use (deferral.c). */
+struct mm_deferral {
+	struct mm_vec texts;   /* const char *: definitions the deferred drops keep alive */
+	struct mm_vec whats;   /* const char *: which deferred drop, per text */
+};
+/* After a change's rule ran (its steps from first_step on): remember what a deferred drop uses. */
+void mm_deferral_collect(struct mm_rule_ctx *r, struct mm_deferral *d, size_t first_step);
+/* Before a change's rule: the deferred drop this DROP must follow, or NULL. */
+const char *mm_deferral_needs(struct mm_rule_ctx *r, struct mm_deferral *d);
 
 /* The statement text of a change as written: the original text when it is a whole statement,
  * else the deparsed single-subcommand ALTER TABLE. */
@@ -67,5 +78,12 @@ int mm_rule_drop(struct mm_rule_ctx *r);
 int mm_rule_add_enum_value(struct mm_rule_ctx *r);
 int mm_rule_convert(struct mm_rule_ctx *r);
 int mm_rule_backfill_change(struct mm_rule_ctx *r);
+int mm_rule_dml(struct mm_rule_ctx *r);
+int mm_rule_insert_select(struct mm_rule_ctx *r);
+int mm_rule_reindex(struct mm_rule_ctx *r);
+int mm_rule_refresh(struct mm_rule_ctx *r);
+int mm_rule_refuse(struct mm_rule_ctx *r);
+int mm_rule_detach_partition(struct mm_rule_ctx *r);
+int mm_rule_attach_partition(struct mm_rule_ctx *r);
 
 #endif

@@ -22,6 +22,12 @@ static void resolve_table(struct mm_rule_ctx *r)
 		rv = n->rename_stmt->relation;
 	if (!rv && n->node_case == PG_QUERY__NODE__NODE_CREATE_STMT)
 		rv = n->create_stmt->relation;
+	if (!rv && n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
+		rv = n->update_stmt->relation;
+	if (!rv && n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
+		rv = n->delete_stmt->relation;
+	if (!rv && ch->kind == MM_CH_INSERT_SELECT)
+		rv = n->insert_stmt->relation;
 	if (!rv)
 		return;
 	r->schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
@@ -94,6 +100,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
                   struct mm_plan *out)
 {
 	int rc = 0;
+	struct mm_deferral deferral = { 0 };
 	for (size_t i = 0; i < changes->items.len; i++) {
 		const struct mm_change *ch = mm_vec_at(&changes->items, i);
 		struct mm_rule_ctx r = { .ctx = ctx, .model = model, .plan = out, .ch = ch, .changes = changes, .index = i,
@@ -101,25 +108,33 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		resolve_table(&r);
 		note_size(ctx, out, r.table);
 		const struct mm_rule *rule = mm_rule_for(ch->kind);
+		const char *after = mm_deferral_needs(&r, &deferral);
+		if (after)
+			r.phase = MM_PHASE_CONTRACT;
 		/* A spec statement's own batch size (batch-size N) for this change only. */
 		long batch_size = ctx->opt.batch_size;
 		if (ch->batch_size)
 			ctx->opt.batch_size = ch->batch_size;
-		size_t first_step = out->steps.len;
+		size_t first = out->steps.len;
 		if (rule->plan(&r) != 0)
 			rc = -1;
 		ctx->opt.batch_size = batch_size;
-		for (size_t k = first_step; k < out->steps.len; k++) {
+		for (size_t k = first; k < out->steps.len; k++) {
 			struct mm_step *s = mm_vec_at(&out->steps, k);
 			s->lock_timeout_ms = ch->lock_timeout_ms;
 			s->table_new = r.table_is_new;
+			if (after)
+				mm_step_why(ctx, s, "deferred to the contract phase with %s, which still uses it until then%s%s", after,
+				            s->why ? "; " : "", s->why ? s->why : "");
 		}
+		mm_deferral_collect(&r, &deferral, first);
 		/* The model learns each change once it is planned; the subcommands of one ALTER TABLE one
 		 * by one, so "DROP COLUMN id, ADD PRIMARY KEY (a)" names the new key as PostgreSQL does,
 		 * after the old one is gone. */
 		if (apply_change(ctx, model, ch) != 0)
 			rc = -1;
 	}
+	mm_rule_batch_cleanup_step(ctx, out);
 	order_by_phase(ctx, out);
 	mm_plan_add_guard_step(ctx, out);
 	return rc;
@@ -216,15 +231,42 @@ const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r)
 	return sql ? sql : mm_change_sql(r);
 }
 
+/* A lock from locks.c, named for display: resolved in the model (schema-qualified), an index
+ * prefixed "index", an unnamed target by its note. */
+static const char *lock_target(struct mm_rule_ctx *r, const struct mm_stmt_lock *l)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	if (!l->name)
+		return l->note ? l->note : "unnamed objects";
+	if (l->is_index) {
+		const struct mm_index *ix = mm_model_find_index(r->model, l->schema, l->name);
+		return mm_sprintf(a, "index %s", mm_sql_qname(a, ix ? ix->schema : l->schema, l->name));
+	}
+	const struct mm_table *t = mm_model_find_table(r->model, l->schema, l->name);
+	return t ? mm_sql_qname(a, t->schema, t->name) : mm_sql_qname(a, l->schema, l->name);
+}
+
+void mm_step_locks_of(struct mm_rule_ctx *r, struct mm_step *s, const PgQuery__Node *stmt)
+{
+	struct mm_stmt_locks locks;
+	mm_locks_of_stmt(r->ctx, stmt, r->ctx->opt.pg_version, &locks);
+	if (locks.kind == MM_LOCKS_UNKNOWN)
+		s->lock_note = locks.why;
+	for (size_t i = 0; i < locks.items.len; i++) {
+		const struct mm_stmt_lock *l = mm_vec_at(&locks.items, i);
+		const char *target = lock_target(r, l);
+		enum mm_lock mode = l->mode;
+		/* A table created earlier in this input: what it takes does not matter to traffic, but
+		 * the step is still run under lock_timeout like any DDL. */
+		if (r->table_is_new && r->qtable && strcmp(target, r->qtable) == 0)
+			mode = MM_LOCK_ACCESS_EXCLUSIVE;
+		mm_step_lock(r->ctx, s, target, mode, l->work);
+	}
+}
+
 int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 {
 	const struct mm_change *ch = r->ch;
-	enum mm_lock lock = MM_LOCK_NONE;
-	enum mm_work work = MM_WORK_CATALOG;
-	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-		mm_locks_alter_cmd(ch->node->alter_table_cmd, r->ctx->opt.pg_version, &lock, &work);
-	else if (!mm_locks_stmt(ch->node, &lock, &work))
-		lock = MM_LOCK_NONE;
 	const char *title = mm_change_sql(r);
 	/* check reads a kept step's title and locks only: the re-runnable form (a deparse) is skipped. */
 	const char *sql = r->ctx->opt.plan_only ? title : mm_change_sql_rerunnable(r);
@@ -248,9 +290,9 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 		           mm_rule_guard(r, mm_sprintf(a, "NOT %s", mm_rule_constraint_exists(r, c->conname)),
 		                         mm_rule_alter_sql(r, cmd)));
 	}
-	if (lock != MM_LOCK_NONE && r->qtable)
-		mm_step_lock(r->ctx, s, r->qtable, r->table_is_new ? MM_LOCK_ACCESS_EXCLUSIVE : lock,
-		             work);
+	s->on_new_table = r->table_is_new;
+	mm_step_locks_of(r, s, ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD
+	                           ? single_cmd_stmt(r->ctx, ch, ch->node) : ch->node);
 	/* Dropping a foreign key drops its RI triggers on the referenced table too, under ACCESS
 	 * EXCLUSIVE there (PostgreSQL 11-18; ../shared/pg-facts.md, DROP CONSTRAINT (FK)). */
 	if (ch->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&

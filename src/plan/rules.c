@@ -29,6 +29,18 @@ static const struct mm_rule rules[] = {
 	[MM_CH_CONVERT] = { "convert", mm_rule_convert,
 	                    "new column computed by a trigger and a batched backfill, validated; old one dropped in the contract" },
 	[MM_CH_BACKFILL] = { "backfill", mm_rule_backfill_change, "batched, resumable UPDATE keyed on the primary key" },
+	[MM_CH_UPDATE] = { "update", mm_rule_dml, "committed batches keyed on the primary key, resumable, no row twice" },
+	[MM_CH_DELETE] = { "delete", mm_rule_dml, "committed batches keyed on the primary key (by ctid without one)" },
+	[MM_CH_REINDEX] = { "reindex", mm_rule_reindex, "REINDEX CONCURRENTLY (12+), INVALID _ccnew/_ccold leftovers dropped first" },
+	[MM_CH_REFRESH] = { "refresh-matview", mm_rule_refresh, "CONCURRENTLY where a unique index allows it" },
+	[MM_CH_REFUSED] = { "refused", mm_rule_refuse,
+	                    "VACUUM FULL, CLUSTER, LOCK TABLE, TRUNCATE: kept, with the reason and the alternative" },
+	[MM_CH_DETACH_PARTITION] = { "detach-partition", mm_rule_detach_partition,
+	                             "DETACH ... CONCURRENTLY (14+), FINALIZE of an interrupted one on re-run" },
+	[MM_CH_ATTACH_PARTITION] = { "attach-partition", mm_rule_attach_partition,
+	                             "a validated CHECK matching the bound first, so the attach does not scan" },
+	[MM_CH_INSERT_SELECT] = { "insert-select", mm_rule_insert_select,
+	                          "committed batches keyed on the source table's primary key" },
 	[MM_CH_OTHER] = { "other", mm_rule_other, "passed through unchanged, under lock_timeout" },
 };
 _Static_assert(MM_ARRAY_LEN(rules) == MM_CH__COUNT, "every change kind has a rule");

@@ -140,8 +140,17 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 	struct coldef_parts p = { 0 };
 	classify(r, cd, &p);
 	if (p.rewrite_always) {
+		bool generated = false;
+		for (size_t i = 0; i < cd->n_constraints; i++)
+			generated = generated || cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED;
+		int rc = generated ? 1 : mm_rule_add_generated(r, cd);
+		if (rc <= 0)
+			return rc;
 		mm_rule_passthrough(r, NULL);
-		last_step(r)->warning = mm_sprintf(a, "%s under ACCESS EXCLUSIVE; mkmig has no safe form for it", p.rewrite_why);
+		last_step(r)->warning = generated ? mm_sprintf(a, "not made safe: %s", mm_rule_generated_why(r))
+		                                  : mm_sprintf(a, "%s under ACCESS EXCLUSIVE; mkmig's safe form needs a primary key "
+		                                                  "and no other constraint or sequence option on the column",
+		                                               p.rewrite_why);
 		mm_step_down(ctx, last_step(r), "ALTER TABLE %s DROP COLUMN IF EXISTS %s", r->qtable, qcol);
 		return 0;
 	}

@@ -56,4 +56,33 @@ int mm_rule_backfill(struct mm_rule_ctx *r, const char *label, const char *set_s
 int mm_rule_backfill_rows(struct mm_rule_ctx *r, const char *label, const char *set_sql, const char *pending_sql,
                           const char *done_if, const char *row_expr);
 
+/* A batched write over the change's table (backfill.c): keyset batches on the primary key, the
+ * batch's keys in the CTE mkmig_keys(mkmig_k1, mkmig_k2, ...); write_sql is one statement that
+ * joins mkmig_keys and ends in RETURNING 1. Progress commits with each batch. once: the write is
+ * not idempotent, so the job leaves a done marker that a final step of the plan removes. */
+struct mm_batch_spec {
+	const char *label;      /* unique per table in this plan */
+	const char *from;       /* where the keys are read: the table, "ONLY t" as written */
+	const char *write_sql;
+	const char *done_if;    /* SQL condition: the whole change already happened, or NULL */
+	bool once;
+	const char *declare;    /* extra PL/pgSQL declarations ("name type := expr;\n"), or NULL */
+	const char *row_expr;   /* a value that can fail on one row (see mm_rule_backfill_rows), or NULL */
+	const char *pending_sql;/* with row_expr: the condition of the rows still to fill (alias t) */
+	const char *title, *why;
+	enum mm_phase phase;
+};
+int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *spec);
+/* The primary key's columns (quoted) and types (types may be NULL); false when there is none. */
+bool mm_rule_batch_key(struct mm_rule_ctx *r, struct mm_vec *cols, struct mm_vec *types);
+/* Register a done marker (job literal in the change's schema's progress table) for the plan's
+ * final cleanup step (planner.c). */
+void mm_rule_batch_cleanup(struct mm_rule_ctx *r, const char *job);
+void mm_rule_batch_cleanup_step(struct mm_ctx *ctx, struct mm_plan *plan);
+
+/* ADD COLUMN of a serial or identity column in its safe form (add_generated.c): 0, -1 on error,
+ * 1 when that form does not apply. Why a stored generated column has none. */
+int mm_rule_add_generated(struct mm_rule_ctx *r, const PgQuery__ColumnDef *cd);
+const char *mm_rule_generated_why(struct mm_rule_ctx *r);
+
 #endif

@@ -209,7 +209,12 @@ void mm_rule_undo(struct mm_rule_ctx *r, struct mm_step *s)
 		warning = "a data change cannot be undone by the down script";
 	} else if (n->node_case == PG_QUERY__NODE__NODE_COMMENT_STMT) {
 		warning = "the previous comment is not known to mkmig and is not restored";
-	} else if (n->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT || n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+	} else if (n->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT) {
+		warning = "the emptied rows cannot be restored by the down script";
+	} else if (n->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT || n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT ||
+	           n->node_case == PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT || n->node_case == PG_QUERY__NODE__NODE_CLUSTER_STMT ||
+	           n->node_case == PG_QUERY__NODE__NODE_LOCK_STMT || n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT ||
+	           n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT) {
 		return; /* nothing persistent */
 	} else {
 		sql = undo_create(r, n, &warning);
@@ -219,6 +224,5 @@ void mm_rule_undo(struct mm_rule_ctx *r, struct mm_step *s)
 	if (sql)
 		mm_step_down(r->ctx, s, "%s", sql);
 	if (warning)
-		s->down_warning = mm_sprintf(a, "%s: %.*s%s", warning, 60, r->ch->stmt->text,
-		                             strlen(r->ch->stmt->text) > 60 ? "..." : "");
+		s->down_warning = mm_sprintf(a, "%s: %s", warning, s->title); /* the title is one line */
 }

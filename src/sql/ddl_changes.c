@@ -6,6 +6,8 @@
  */
 #include "mkmig/change.h"
 
+#include <string.h>
+
 static const char *const kind_names[] = {
 #define X(k, s) [MM_CH_##k] = s,
 	MM_CHANGE_KINDS(X)
@@ -41,6 +43,8 @@ static const struct {
 	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint, MM_CH_ADD_CONSTRAINT },
 	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, MM_CH_ALTER_TYPE },
 	{ PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn, MM_CH_DROP_COLUMN },
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition, MM_CH_DETACH_PARTITION },
+	{ PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition, MM_CH_ATTACH_PARTITION },
 };
 
 static enum mm_change_kind alter_cmd_kind(const PgQuery__AlterTableCmd *cmd)
@@ -95,6 +99,20 @@ static enum mm_change_kind enum_kind(const PgQuery__AlterEnumStmt *e)
 	return e->old_val && e->old_val[0] ? MM_CH_OTHER : MM_CH_ADD_ENUM_VALUE;
 }
 
+/* VACUUM FULL, CLUSTER, LOCK TABLE, TRUNCATE: no online form (src/rules/maintenance.c). */
+static bool no_online_form(const PgQuery__Node *n)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT) {
+		const PgQuery__VacuumStmt *v = n->vacuum_stmt;
+		for (size_t i = 0; v->is_vacuumcmd && i < v->n_options; i++)
+			if (v->options[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && strcmp(v->options[i]->def_elem->defname, "full") == 0)
+				return true;
+		return false;
+	}
+	return n->node_case == PG_QUERY__NODE__NODE_CLUSTER_STMT || n->node_case == PG_QUERY__NODE__NODE_LOCK_STMT ||
+	       n->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT;
+}
+
 /* Statements no safe script can pass through, with why (NULL: none). mkmig decides where
  * transactions begin and end: a BEGIN of the input around its steps would put CREATE INDEX
  * CONCURRENTLY in a transaction block and make the committed backfill batches one transaction.
@@ -138,6 +156,20 @@ void mm_changes_from_stmts(struct mm_ctx *ctx, const struct mm_stmt_list *stmts,
 			kind = rename_kind(n->rename_stmt);
 		else if (n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT)
 			kind = enum_kind(n->alter_enum_stmt);
+		else if (n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
+			kind = MM_CH_UPDATE;
+		else if (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)
+			kind = MM_CH_DELETE;
+		else if (n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT && n->insert_stmt->select_stmt &&
+		         n->insert_stmt->select_stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+		         !n->insert_stmt->select_stmt->select_stmt->n_values_lists)
+			kind = MM_CH_INSERT_SELECT;
+		else if (n->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT)
+			kind = MM_CH_REINDEX;
+		else if (n->node_case == PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT)
+			kind = MM_CH_REFRESH;
+		else if (no_online_form(n))
+			kind = MM_CH_REFUSED;
 		mm_vec_push(&ctx->arena, &out->items, new_change(ctx, kind, st, n, -1));
 	}
 }

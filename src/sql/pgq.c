@@ -402,7 +402,64 @@ char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
 	return deparse_in_select(ctx, expr, "SELECT ");
 }
 
+/* A type name's shape without its location: names, constant typmods, array bounds, flags.
+ * False for typmods that are not constants (never seen in column types, but possible). */
+static bool type_shape(const PgQuery__TypeName *t, struct mm_buf *b)
+{
+	for (size_t i = 0; i < t->n_names; i++) {
+		if (t->names[i]->node_case != PG_QUERY__NODE__NODE_STRING)
+			return false;
+		mm_buf_addf(b, "%s\x1f", t->names[i]->string->sval);
+	}
+	mm_buf_addch(b, '\x1e');
+	for (size_t i = 0; i < t->n_typmods; i++) {
+		const PgQuery__Node *n = t->typmods[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_A_CONST)
+			return false;
+		const PgQuery__AConst *c = n->a_const;
+		if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+			mm_buf_addf(b, "i%d\x1f", c->ival->ival);
+		else if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+			mm_buf_addf(b, "s%s\x1f", c->sval->sval);
+		else
+			return false;
+	}
+	mm_buf_addch(b, '\x1e');
+	for (size_t i = 0; i < t->n_array_bounds; i++) {
+		const PgQuery__Node *n = t->array_bounds[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_INTEGER)
+			return false;
+		mm_buf_addf(b, "%d,", n->integer->ival);
+	}
+	mm_buf_addf(b, "\x1e%d%d%d", t->setof, t->pct_type, t->typemod);
+	return true;
+}
+
+static char *deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type);
+
+/* Columns repeat a handful of types thousands of times in a large schema; each deparse costs a
+ * protobuf round trip through libpg_query, so the text is kept per shape. */
 char *mm_sql_deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type)
+{
+	struct mm_buf key = MM_BUF_INIT;
+	char *out;
+	if (!type_shape(type, &key)) {
+		out = deparse_type(ctx, type);
+	} else {
+		struct mm_vec *hit = mm_map_get(&ctx->deparse_memo, "type", key.buf);
+		if (hit && hit->len) {
+			out = mm_vec_at(hit, 0);
+		} else {
+			out = deparse_type(ctx, type);
+			if (out)
+				mm_map_add(&ctx->arena, &ctx->deparse_memo, "type", key.buf, out);
+		}
+	}
+	mm_buf_release(&key);
+	return out;
+}
+
+static char *deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type)
 {
 	PgQuery__AConst nul = PG_QUERY__A__CONST__INIT;
 	nul.isnull = true;
@@ -471,6 +528,14 @@ enum mm_keyword_kind mm_sql_keyword_kind(const char *word)
 		[PG_QUERY__KEYWORD_KIND__TYPE_FUNC_NAME_KEYWORD] = MM_KW_TYPE_FUNC,
 		[PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD] = MM_KW_RESERVED,
 	};
+	/* Keywords are ASCII letters and underscores, at most 17 of them ("current_timestamp"):
+	 * anything else is no keyword, without a trip through the scanner. */
+	size_t len = 0;
+	for (const char *p = word; *p; p++, len++)
+		if (len > 24 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
+			return MM_KW_NONE;
+	if (!len)
+		return MM_KW_NONE;
 	PgQueryScanResult r = pg_query_scan(word);
 	enum mm_keyword_kind kind = MM_KW_NONE;
 	if (!r.error) {

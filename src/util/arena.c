@@ -52,7 +52,8 @@ void *mm_alloc(struct mm_arena *a, size_t n)
 			size = (size_t)8 << 20;
 		if (size < n)
 			size = n;
-		c = mm_xmalloc(sizeof(*c) + size);
+		/* Zeroed here once (fresh mmap'd pages cost nothing to zero), not per allocation. */
+		c = mm_xcalloc(1, sizeof(*c) + size);
 		c->used = 0;
 		c->size = size;
 		c->next = a->head;
@@ -60,7 +61,7 @@ void *mm_alloc(struct mm_arena *a, size_t n)
 	}
 	void *p = c->data + c->used;
 	c->used += n;
-	return memset(p, 0, n);
+	return p;
 }
 
 char *mm_strndup(struct mm_arena *a, const char *s, size_t n)
@@ -78,12 +79,16 @@ char *mm_strdup(struct mm_arena *a, const char *s)
 
 char *mm_vsprintf(struct mm_arena *a, const char *fmt, va_list ap)
 {
+	/* Most results are short: format once into the stack, copy; twice only when longer. */
+	char small[256];
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = vsnprintf(small, sizeof(small), fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		MM_BUG("bad format \"%s\"", fmt);
+	if ((size_t)n < sizeof(small))
+		return mm_strndup(a, small, (size_t)n);
 	char *p = mm_alloc(a, (size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;

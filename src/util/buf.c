@@ -67,14 +67,22 @@ void mm_buf_addch(struct mm_buf *b, char c)
 
 void mm_buf_vaddf(struct mm_buf *b, const char *fmt, va_list ap)
 {
+	/* One formatting pass when the text fits the room left (the common case: emitting SQL
+	 * grows one buffer by small pieces); a second one only after growing. */
+	if (!b->alloc)
+		mm_buf_grow(b, 64);
+	size_t room = b->alloc - b->len;
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = vsnprintf(b->buf + b->len, room, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		MM_BUG("bad format \"%s\"", fmt);
-	mm_buf_grow(b, (size_t)n);
-	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		b->buf[b->len] = '\0';
+		mm_buf_grow(b, (size_t)n);
+		vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

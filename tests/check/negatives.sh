@@ -5,8 +5,10 @@
 # Usage: negatives.sh MKMIG_BIN SOURCE_DIR
 set -u
 bin=$1; src=$2; fail=0
-# Rules without a safe form of the same statement: the negative is not writing it.
-no_safe_form=" drop-database "
+# Rules without a safe form of the same statement: the negative is not writing it. A domain's
+# CHECK has none for locks either: VALIDATE CONSTRAINT of a domain still takes SHARE on every table
+# using the domain (the lock authority, src/plan/locks_stmt.c).
+no_safe_form=" drop-database domain-check-constraint "
 named=$(cat "$src"/fixtures/check/*_clean/input.sql | sed -n 's/^-- \([a-z, -]*\):.*/\1/p' | tr ', ' '\n\n' | sort -u)
 for rule in $("$bin" check --explain all | awk '{print $1}'); do
 	[ "${no_safe_form/ $rule /}" != "$no_safe_form" ] && continue

@@ -37,6 +37,21 @@
 #                      read through the sync trigger; then the whole script is run from the start;
 #                      schema and data equal the naive end state (with the same writes made in the
 #                      new names).
+#   update_counter     UPDATE t SET n = n + 1 (not idempotent) on 20000 rows keyed on text, batches
+#                      of 500 with a pause. psql is killed once some batches have committed; the
+#                      partial state is checked (some rows changed, the progress row counts exactly
+#                      the changed rows); the same script is run again: it resumes after the
+#                      recorded key, and every row ends exactly as the naive UPDATE left it (no row
+#                      changed twice), with no helper object left.
+#   reindex_concurrently  REINDEX INDEX, made REINDEX INDEX CONCURRENTLY, waits for an older
+#                      transaction; psql is killed and the statement cancelled, which leaves an
+#                      INVALID t_email_key_ccnew; the holder ends; the rerun drops the leftover and
+#                      rebuilds: no INVALID index, no _ccnew, schema and data equal the naive ones.
+#   detach_concurrently  DETACH PARTITION, made DETACH ... CONCURRENTLY, waits for an older
+#                      transaction using the parent; psql is killed and the statement cancelled,
+#                      which leaves the partition pending detach; the holder ends; the rerun
+#                      completes it (FINALIZE), attaches it again and detaches it concurrently:
+#                      schema and data equal the naive ones, no CHECK copy of the bound left.
 #   rename_rerun       RENAME COLUMN: the whole up script runs to completion, then runs again, as
 #                      after a deploy whose psql was killed right after the contract step committed.
 #                      The rerun must succeed and leave the end state unchanged, and writes to the
@@ -555,7 +570,18 @@ case_rename_rerun() {
 }
 
 t0=$SECONDS
+
+
+
+# The cases of the data-change and maintenance rules (batched UPDATE, REINDEX / DETACH
+# CONCURRENTLY), in their own file to keep this one short.
+# shellcheck source-path=SCRIPTDIR source=interrupt_cases_more.sh
+. "$here/interrupt_cases_more.sh"
+
 case $case_name in
+  detach_concurrently) case_detach_concurrently ;;
+  reindex_concurrently) case_reindex_concurrently ;;
+  update_counter) case_update_counter ;;
   backfill) case_backfill ;;
   cic_duplicate) case_cic_duplicate ;;
   cic_cancel) case_cic_cancel ;;

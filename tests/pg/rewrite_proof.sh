@@ -15,7 +15,11 @@
 # down-data-differs (the down script cannot restore the data, e.g. DROP COLUMN: only the schema is
 # compared after it) and down-ignore (extended regexes, one a line, '#' comments: description
 # lines matching them are left out of the down comparison, for what a down script cannot undo,
-# e.g. an added enum value).
+# e.g. an added enum value), down-impossible (extended regexes, one a line: the down script cannot
+# run at all, e.g. it would re-add a column whose dropped function's body mkmig never saw; each
+# regex must match a WARNING comment of down.sql and a line of mkmig's stderr, and the down
+# script is not run), up-debug-expect (extended regexes, one a line, that the server's DEBUG1
+# messages during the up run must match).
 #
 # Databases: <case>[_<N>]_start gets schema.sql; <case>_naive gets schema.sql then naive.sql or
 # input.sql; <case>_safe gets schema.sql, then the up script, then the down script.
@@ -156,7 +160,18 @@ pg_fresh_db "$db_safe"
 run_schema "$db_safe" "$work/safe-schema.log"
 up_ok=0
 if run_mkmig "$work/up.sql" "$work/up.stderr"; then
-  if run_sql "$db_safe" "$work/up.sql" "$work/up.log"; then
+  up_pgoptions=${PGOPTIONS:-}
+  # up-debug-expect: regexes (one a line) the server's DEBUG1 messages during the up run must
+  # match, e.g. that ATTACH PARTITION found its partition constraint implied and did not scan
+  [[ -f $fixture/up-debug-expect ]] && up_pgoptions="$up_pgoptions -c client_min_messages=debug1"
+  if PGOPTIONS=$up_pgoptions run_sql "$db_safe" "$work/up.sql" "$work/up.log"; then
+    if [[ -f $fixture/up-debug-expect ]]; then
+      while IFS= read -r re || [[ -n $re ]]; do
+        [[ $re =~ ^[[:space:]]*(#|$) ]] && continue
+        if grep -q -E -- "$re" "$work/up.log"; then echo "ok: the up run says: $re"
+        else fail "the up run's messages ($work/up.log) do not match '$re'"; fi
+      done <"$fixture/up-debug-expect"
+    fi
     up_ok=1
   else
     fail "the up script failed in PostgreSQL: $work/up.sql (log $work/up.log)"
@@ -193,7 +208,18 @@ fi
 
 # 4. safe: down, on the same database
 if [[ $up_ok -eq 1 ]]; then
-  if run_mkmig "$work/down.sql" "$work/down.stderr" --down; then
+  down_made=0
+  run_mkmig "$work/down.sql" "$work/down.stderr" --down && down_made=1
+  if [[ $down_made -eq 1 && -f $fixture/down-impossible ]]; then
+    while IFS= read -r re || [[ -n $re ]]; do
+      [[ $re =~ ^[[:space:]]*(#|$) ]] && continue
+      if grep -q -E -- "^-- WARNING: .*$re" "$work/down.sql" && grep -q -E -- "$re" "$work/down.stderr"; then
+        echo "ok: the down script says it cannot undo: $re"
+      else
+        fail "down.sql and mkmig's stderr do not both say '$re' ($work/down.sql, $work/down.stderr)"
+      fi
+    done <"$fixture/down-impossible"
+  elif [[ $down_made -eq 1 ]]; then
     if run_sql "$db_safe" "$work/down.sql" "$work/down.log"; then
       pg_describe "$db_safe" --data >"$work/down.txt"
       # what is compared: schema lines, data lines unless down-data-differs, minus down-ignore

@@ -93,6 +93,50 @@ static void test_atomic_write(void **state)
 	rmdir(dir);
 }
 
+/* mm_map: two-part keys kept apart, values in insertion order, removal, growth past the first
+ * table, formatting that needs a second pass. */
+static void test_map(void **state)
+{
+	(void)state;
+	struct mm_arena a;
+	mm_arena_init(&a);
+	struct mm_map m = { 0 };
+	int x, y, z;
+	assert_null(mm_map_get(&m, "public", "t"));
+	mm_map_add(&a, &m, "a", "bc", &x);
+	mm_map_add(&a, &m, "ab", "c", &y);
+	mm_map_add(&a, &m, "a", "bc", &z);
+	struct mm_vec *v = mm_map_get(&m, "a", "bc");
+	assert_non_null(v);
+	assert_int_equal(v->len, 2);
+	assert_ptr_equal(mm_vec_at(v, 0), &x);
+	assert_ptr_equal(mm_vec_at(v, 1), &z);
+	assert_ptr_equal(mm_vec_at(mm_map_get(&m, "ab", "c"), 0), &y);
+	mm_map_remove(&m, "a", "bc", &x);
+	assert_int_equal(v->len, 1);
+	assert_ptr_equal(mm_vec_at(v, 0), &z);
+	static int many[1000];
+	for (int i = 0; i < 1000; i++)
+		mm_map_add(&a, &m, "s", mm_sprintf(&a, "name_%d", i), &many[i]);
+	for (int i = 0; i < 1000; i++) {
+		struct mm_vec *w = mm_map_get(&m, "s", mm_sprintf(&a, "name_%d", i));
+		assert_non_null(w);
+		assert_ptr_equal(mm_vec_at(w, 0), &many[i]);
+	}
+	assert_null(mm_map_get(&m, "s", "name_1000"));
+	assert_ptr_equal(mm_vec_at(mm_map_get(&m, "ab", "c"), 0), &y);
+	/* mm_sprintf and mm_buf_addf past their one-pass room */
+	char *big = mm_sprintf(&a, "%0300d|%s", 7, "end");
+	assert_int_equal(strlen(big), 304);
+	struct mm_buf b = MM_BUF_INIT;
+	for (int i = 0; i < 50; i++)
+		mm_buf_addf(&b, "%s-%d;", big, i);
+	assert_int_equal(b.len, 10 * 307 + 40 * 308); /* "<big>-<i>;" */
+	assert_string_equal(b.buf + b.len - 7, "end-49;");
+	mm_buf_release(&b);
+	mm_arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
