@@ -22,6 +22,7 @@ struct mm_options {
 	int lock_timeout_ms;       /* for every statement that takes a blocking lock */
 	int statement_timeout_ms;  /* for catalog-only transactional statements */
 	int lock_retries;          /* attempts before giving up on a lock */
+	int lock_wait_ms;          /* total time one statement may spend retrying its lock */
 	long batch_size;           /* rows per committed backfill batch */
 	int batch_sleep_ms;        /* pause between batches */
 	int batch_time_ms;         /* target time per batch: the batch size adapts (0: fixed size) */

@@ -15,7 +15,7 @@
 
 enum opt_id {
 	OPT_DOWN = 256, OPT_SCHEMA, OPT_DIR, OPT_DB, OPT_PG_VERSION, OPT_LOCK_TIMEOUT,
-	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_BATCH_TIME, OPT_MAX_REPLICA_LAG, OPT_COLOR, OPT_PHASE,
+	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_LOCK_WAIT, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_BATCH_TIME, OPT_MAX_REPLICA_LAG, OPT_COLOR, OPT_PHASE,
 	OPT_ALL_PHASES, OPT_OUT, OPT_FORMAT, OPT_EXPLAIN, OPT_EXCLUDE, OPT_SMALL_TABLE,
 };
 
@@ -28,6 +28,7 @@ static const struct option long_options[] = {
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT },
 	{ "lock-retries", required_argument, NULL, OPT_LOCK_RETRIES },
+	{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "batch-sleep", required_argument, NULL, OPT_BATCH_SLEEP },
 	{ "batch-time", required_argument, NULL, OPT_BATCH_TIME },
@@ -209,6 +210,11 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			if (parse_number(verb, c, optarg, 1, 1000, &v))
 				return MM_EXIT_USAGE;
 			o->lock_retries = (int)v;
+			break;
+		case OPT_LOCK_WAIT:
+			if (parse_number(verb, c, optarg, 1, INT_MAX, &v))
+				return MM_EXIT_USAGE;
+			o->lock_wait_ms = (int)v;
 			break;
 		case OPT_BATCH_SIZE:
 			if (parse_number(verb, c, optarg, 1, 100000000, &v))

@@ -147,6 +147,7 @@ void cli_print_options(FILE *out)
 	        "                       waits behind one attempt (default %d)\n"
 	        "  --statement-timeout MS  statement_timeout for catalog-only statements (default 30000)\n"
 	        "  --lock-retries N     attempts when a lock times out (default %d)\n"
+	        "  --lock-wait MS       total time one statement keeps retrying its lock (default %d)\n"
 	        "  --batch-size N       rows per committed backfill batch (default 5000)\n"
 	        "  --batch-sleep MS     pause between backfill batches (default 0)\n"
 	        "  --batch-time MS      adapt the batch size so a batch takes about MS (default: fixed size)\n"
@@ -159,7 +160,7 @@ void cli_print_options(FILE *out)
 	        "lock-timeout MS: the lock_timeout of its own steps.\n\n"
 	        "exit status: 0 ok, 1 hazards found (check), 2 bad input or usage\n",
 	        MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, MM_PG_VERSION_DEFAULT, dflt.lock_timeout_ms,
-	        dflt.lock_retries);
+	        dflt.lock_retries, dflt.lock_wait_ms);
 }
 
 const char *cli_verb_name(size_t i)

@@ -183,12 +183,13 @@ static void add_stall_bound(struct mm_ctx *ctx, const struct mm_plan *plan, stru
 	}
 	if (blocking && !nlonger)
 		mm_buf_addf(out, "traffic stalls at most %d ms at a time: each blocking lock is waited for under "
-		            "lock_timeout, up to %d attempts with pauses between them, and held for a catalog "
-		            "update only\n", wait_ms, ctx->opt.lock_retries);
+		            "lock_timeout, up to %d attempts within %d ms with pauses between them, and held for a "
+		            "catalog update only\n", wait_ms, ctx->opt.lock_retries, ctx->opt.lock_wait_ms);
 	else if (blocking)
 		mm_buf_addf(out, "traffic stalls %d ms at a time while a blocking lock is waited for (lock_timeout, up "
-		            "to %d attempts), but step%s %s hold%s it for a scan or rewrite: traffic waits for all of it\n",
-		            wait_ms, ctx->opt.lock_retries, nlonger > 1 ? "s" : "", longer.buf,
+		            "to %d attempts within %d ms), but step%s %s hold%s it for a scan or rewrite: traffic waits for "
+		            "all of it\n",
+		            wait_ms, ctx->opt.lock_retries, ctx->opt.lock_wait_ms, nlonger > 1 ? "s" : "", longer.buf,
 		            nlonger > 1 ? "" : "s");
 	mm_buf_release(&longer);
 }

@@ -88,15 +88,16 @@ void mm_emit_retry_helper(struct mm_ctx *ctx, const struct mm_sql_style *st, str
 	bool proc = has_procedures(ctx);
 	mm_buf_addf(out,
 	            "-- mkmig_retry runs a statement whose lock blocks traffic: it waits at most lock_timeout\n"
-	            "-- in the lock queue, then releases everything and tries again with back-off (%d attempts).\n"
-	            "-- Session-local (pg_temp): it disappears when the session ends.\n",
-	            o->lock_retries);
+	            "-- in the lock queue, then releases everything and tries again with back-off (%d attempts\n"
+	            "-- within %d ms at most). Session-local (pg_temp): it disappears when the session ends.\n",
+	            o->lock_retries, o->lock_wait_ms);
 	body_begin(st, out);
 	mm_buf_addf(out,
 	            "CREATE OR REPLACE %s pg_temp.mkmig_retry(sql text, block boolean DEFAULT false)\n"
 	            "%sLANGUAGE plpgsql AS $mkmig_retry$\n"
 	            "DECLARE\n"
 	            "    attempt int := 0;\n"
+	            "    started timestamptz := pg_catalog.clock_timestamp();\n"
 	            "BEGIN\n"
 	            "    LOOP\n"
 	            "        BEGIN\n"
@@ -108,7 +109,7 @@ void mm_emit_retry_helper(struct mm_ctx *ctx, const struct mm_sql_style *st, str
 	            "            RETURN;\n"
 	            "        EXCEPTION WHEN lock_not_available THEN\n"
 	            "            attempt := attempt + 1;\n"
-	            "            IF attempt >= %d THEN\n"
+	            "            IF attempt >= %d OR pg_catalog.clock_timestamp() - started > interval '%d ms' THEN\n"
 	            "                RAISE;\n"
 	            "            END IF;\n"
 	            "            RAISE NOTICE 'mkmig: lock not available, attempt %% of %d; retrying', attempt;\n"
@@ -118,7 +119,7 @@ void mm_emit_retry_helper(struct mm_ctx *ctx, const struct mm_sql_style *st, str
 	            "END\n"
 	            "$mkmig_retry$;\n",
 	            proc ? "PROCEDURE" : "FUNCTION", proc ? "" : "RETURNS void ", o->lock_retries,
-	            o->lock_retries, BACKOFF_CAP_S);
+	            o->lock_wait_ms, o->lock_retries, BACKOFF_CAP_S);
 	body_end(st, out);
 }
 
@@ -218,8 +219,13 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
 	case MM_UNIT__COUNT:
 		MM_BUG("bad unit");
 	}
+	/* The retries end after lock_wait_ms, or earlier by count; then one more attempt and sleep
+	 * may be under way. */
 	long per_try = (long)lock_timeout_ms + (long)BACKOFF_CAP_S * 1500;
-	long budget = s->no_timeout ? 0 : o->statement_timeout_ms + (retry ? per_try * o->lock_retries : 0);
+	long retrying = per_try * o->lock_retries;
+	if (retrying > (long)o->lock_wait_ms + per_try)
+		retrying = (long)o->lock_wait_ms + per_try;
+	long budget = s->no_timeout ? 0 : o->statement_timeout_ms + (retry ? retrying : 0);
 	/* In a psql script each statement is its own transaction, so the settings are the
 	 * session's; inside a transaction SET LOCAL ends with it. */
 	const char *set = st->tx == MM_TXW_SESSION ? "SET" : "SET LOCAL";

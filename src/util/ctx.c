@@ -18,6 +18,10 @@ void mm_options_default(struct mm_options *o)
 	o->lock_timeout_ms = 100;
 	o->statement_timeout_ms = 30000;
 	o->lock_retries = 30;
+	/* The attempts stop at whichever comes first: the count or this much time, so a blocker that
+	 * never ends fails the step in a minute instead of after every back-off (about two minutes at
+	 * 30 attempts), and statement_timeout can be set to a bound a reviewer can read. */
+	o->lock_wait_ms = 60000;
 	o->batch_size = 5000;
 	o->batch_sleep_ms = 0;
 	o->batch_time_ms = 0;
