@@ -194,6 +194,36 @@ static void blank_meta_commands(struct mm_ctx *ctx, struct mm_source *src)
 		src->text = copy;
 }
 
+/* The end of the statement's last token, before any comment that follows it: a statement's text
+ * is written back with ";" appended, which a trailing "-- comment" would swallow. Scanned only
+ * when the span holds a comment opener (most statements have none). */
+static size_t trim_trailing_comment(struct mm_ctx *ctx, const char *text, size_t start, size_t end)
+{
+	bool opener = false;
+	for (size_t i = start; i + 1 < end && !opener; i++)
+		opener = (text[i] == '-' && text[i + 1] == '-') || (text[i] == '/' && text[i + 1] == '*');
+	if (!opener)
+		return end;
+	char *span = mm_strndup(&ctx->arena, text + start, end - start);
+	PgQueryScanResult r = pg_query_scan(span);
+	if (r.error) {
+		pg_query_free_scan_result(r);
+		return end;
+	}
+	PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	size_t last = end - start;
+	for (size_t i = sr->n_tokens; i-- > 0;) {
+		const PgQuery__ScanToken *t = sr->tokens[i];
+		if (t->token != PG_QUERY__TOKEN__SQL_COMMENT && t->token != PG_QUERY__TOKEN__C_COMMENT) {
+			last = (size_t)t->end;
+			break;
+		}
+	}
+	pg_query__scan_result__free_unpacked(sr, NULL);
+	return start + last;
+}
+
 int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out)
 {
 	blank_meta_commands(ctx, src);
@@ -209,6 +239,7 @@ int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list 
 		start = skip_blank(src->text, start, end);
 		while (end > start && strchr(" \t\r\n\f\v;", src->text[end - 1]))
 			end--;
+		end = trim_trailing_comment(ctx, src->text, start, end);
 		struct mm_stmt *st = mm_alloc(&ctx->arena, sizeof(*st));
 		st->src = src;
 		st->off = start;
