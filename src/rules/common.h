@@ -80,6 +80,13 @@ bool mm_rule_batch_key(struct mm_rule_ctx *r, struct mm_vec *cols, struct mm_vec
 void mm_rule_batch_cleanup(struct mm_rule_ctx *r, const char *job);
 void mm_rule_batch_cleanup_step(struct mm_ctx *ctx, struct mm_plan *plan);
 
+/* UPDATE that sets a primary key column (dml_key.c): why it cannot be batched (NULL: it can); the
+ * step collecting the keys it touches into a work table (returned), batched over by dml.c; the
+ * step dropping that table after the batches. */
+const char *mm_rule_key_update_why(struct mm_rule_ctx *r);
+const char *mm_rule_key_update_collect(struct mm_rule_ctx *r, const char *label, const char *ref);
+void mm_rule_key_update_drop(struct mm_rule_ctx *r, const char *work);
+
 /* ADD COLUMN of a serial or identity column in its safe form (add_generated.c): 0, -1 on error,
  * 1 when that form does not apply. Why a stored generated column has none. */
 int mm_rule_add_generated(struct mm_rule_ctx *r, const PgQuery__ColumnDef *cd);

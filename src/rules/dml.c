@@ -13,8 +13,8 @@
  * Kept whole, with the reason in the plan and on stderr, where batches could differ from the
  * single statement: RETURNING (the caller wants one result), a data-modifying WITH, WHERE
  * CURRENT OF, a statement that reads its own table again (a self-join or subquery would see rows
- * earlier batches changed), a SET of a primary key column (a row moved forward would be visited
- * again), and no primary key on UPDATE (ctid moves when a row is updated). A DELETE without a
+ * earlier batches changed), a SET of a primary key column that dml_key.c cannot batch over its
+ * work table, and no primary key on UPDATE (ctid moves when a row is updated). A DELETE without a
  * primary key is idempotent, so it is batched by ctid until no row matches.
  */
 #include "common.h"
@@ -125,6 +125,18 @@ static bool pin_now(PgQuery__Node *n, void *arg)
 	return false;
 }
 
+/* The SET changes a column of the primary key (dml_key.c batches it over a work table). */
+static bool sets_key(struct mm_rule_ctx *r)
+{
+	const PgQuery__UpdateStmt *u = r->ch->node->update_stmt;
+	const struct mm_constraint *pk = mm_table_primary_key(r->table);
+	for (size_t i = 0; i < u->n_target_list; i++)
+		for (size_t k = 0; k < pk->columns.len; k++)
+			if (strcmp(u->target_list[i]->res_target->name, mm_vec_at(&pk->columns, k)) == 0)
+				return true;
+	return false;
+}
+
 /* Why the statement must run as one (NULL: it can be batched). */
 static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool is_update, bool has_key)
 {
@@ -147,18 +159,8 @@ static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool
 		                 : r->table->kind == MM_REL_PARTITIONED ? "a partitioned table without a primary key: ctid is "
 		                                                          "not unique across partitions"
 		                                                        : NULL;
-	if (is_update) {
-		const PgQuery__UpdateStmt *u = r->ch->node->update_stmt;
-		const struct mm_constraint *pk = mm_table_primary_key(r->table);
-		for (size_t i = 0; i < u->n_target_list; i++) {
-			const char *col = u->target_list[i]->res_target->name;
-			for (size_t k = 0; k < pk->columns.len; k++)
-				if (strcmp(col, mm_vec_at(&pk->columns, k)) == 0)
-					return mm_sprintf(a, "the SET changes %s, part of the primary key the batches walk: a row "
-					                     "moved forward would be visited again",
-					                  mm_sql_ident(a, col));
-		}
-	}
+	if (is_update && sets_key(r))
+		return mm_rule_key_update_why(r);
 	return NULL;
 }
 
@@ -368,6 +370,10 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	const char *why = why_whole(r, &t, is_update, has_key);
 	if (why)
 		return whole(r, why);
+	/* Collected with the statement as written: its now() is the collecting transaction's. */
+	const char *work = has_key && is_update && sets_key(r)
+	                       ? mm_rule_key_update_collect(r, mm_sprintf(a, "update_%zu_%zu", r->ch->stmt->off, r->index), t.ref)
+	                       : NULL;
 	/* On a copy of the statement: the node is also the change's record of what was written. */
 	struct pin pin = { .ctx = r->ctx };
 	PgQuery__Node *copy = mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement");
@@ -387,7 +393,7 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	const char *label = mm_sprintf(a, "%s_%zu_%zu", is_update ? "update" : "delete", r->ch->stmt->off, r->index);
 	struct mm_batch_spec sp = {
 		.label = label,
-		.from = t.rel->inh ? r->qtable : mm_sprintf(a, "ONLY %s", r->qtable),
+		.from = work ? work : t.rel->inh ? r->qtable : mm_sprintf(a, "ONLY %s", r->qtable),
 		.write_sql = batch_write(r, &t, &cols),
 		.once = true,
 		.declare = pin.pinned ? "mkmig_now timestamptz := pg_catalog.now();\n" : NULL,
@@ -408,6 +414,10 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 			s = mm_vec_at(&r->plan->steps, i);
 	s->down_warning = mm_sprintf(a, "%s rows cannot be restored by the down script: %s",
 	                             is_update ? "the previous values of updated" : "deleted", s->title);
+	if (work) {
+		s->why = mm_sprintf(a, "%s; the batches walk the keys collected in %s, in their order", s->why, work);
+		mm_rule_key_update_drop(r, work);
+	}
 	return 0;
 }
 

@@ -66,7 +66,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 usage() {
-  echo "usage: interrupt_proof.sh MKMIG CASE [--cluster DIR] [--work DIR]" >&2
+  echo "usage: interrupt_proof.sh MKMIG CASE [--cluster DIR] [--work DIR] [--pg-version N]" >&2
   exit 2
 }
 
@@ -76,10 +76,12 @@ case_name=$2
 shift 2
 cluster=${MKMIG_PG_CLUSTER_DIR:-}
 work=""
+pg_version=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --cluster) [[ $# -ge 2 ]] || usage; cluster=$2; shift 2 ;;
     --work) [[ $# -ge 2 ]] || usage; work=$2; shift 2 ;;
+    --pg-version) [[ $# -ge 2 ]] || usage; pg_version=$2; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -97,8 +99,8 @@ rm -rf -- "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-db_naive=$(pg_db_name interrupt "$case_name" naive)
-db_safe=$(pg_db_name interrupt "$case_name" safe)
+db_naive=$(pg_db_name interrupt "$case_name" naive ${pg_version:+"$pg_version"})
+db_safe=$(pg_db_name interrupt "$case_name" safe ${pg_version:+"$pg_version"})
 # application_name of the sessions this run starts: unique, so that only they are ever ended
 app="mkmig_interrupt_${case_name}_$$"
 
@@ -276,7 +278,7 @@ show_log() {
 
 # ---- setup -------------------------------------------------------------------------------------
 
-args=()
+args=(${pg_version:+--pg-version "$pg_version"})
 if [[ -f $fixture/args ]]; then
   while IFS= read -r line || [[ -n $line ]]; do
     [[ -n $line ]] && args+=("$line")
@@ -582,6 +584,7 @@ case $case_name in
   detach_concurrently) case_detach_concurrently ;;
   reindex_concurrently) case_reindex_concurrently ;;
   update_counter) case_update_counter ;;
+  update_key) case_update_key ;;
   backfill) case_backfill ;;
   cic_duplicate) case_cic_duplicate ;;
   cic_cancel) case_cic_cancel ;;
