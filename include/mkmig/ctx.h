@@ -28,6 +28,8 @@ struct mm_options {
 	int batch_time_ms;         /* target time per batch: the batch size adapts (0: fixed size) */
 	int max_replica_lag_ms;    /* pause batches while a replica's replay lag is above (0: off) */
 	int verbose;
+	bool plan_only;            /* mkmig check: a statement kept as written needs its step's title and
+	                              locks, not its re-runnable SQL (nothing is emitted) */
 };
 
 struct mm_ctx {

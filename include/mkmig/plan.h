@@ -72,6 +72,7 @@ struct mm_step {
 	bool on_new_table;       /* its table was created earlier in this input: no one waits on it */
 	int lock_timeout_ms;     /* this step's lock_timeout (0: --lock-timeout), from its change */
 	const struct mm_change *change;
+	bool table_new;          /* its change's table was created earlier in this input (when planned) */
 };
 
 /* A point between phases where the application must be deployed before going on. */

@@ -36,6 +36,15 @@ struct mm_source *mm_sql_read(struct mm_ctx *ctx, const char *path);
 /* Parse a whole source into statements appended to out. Returns 0, or -1 after reporting the
  * syntax error at its position. An empty source (or only comments) yields no statements. */
 int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out);
+/* One CALL pg_temp.mkmig_retry(...) of mkmig's own output (src/emit/sqltext.c). */
+struct mm_sql_helper_call {
+	size_t off, len;          /* the call statement in the file */
+	bool block;               /* its string is a PL/pgSQL block body */
+};
+/* mm_sql_parse, but a call of mkmig's retry helper yields the statements its string runs (a
+ * first run's: the THEN branches of its guards), at their positions in the file (helpers.c).
+ * The calls are appended to calls (struct mm_sql_helper_call *) when it is not NULL. */
+int mm_sql_parse_unwrapped(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out, struct mm_vec *calls);
 /* Parse one SQL string (generated or fragment) and return its only statement's node, NULL on
  * error (reported against a source named `what`). */
 PgQuery__Node *mm_sql_parse_one(struct mm_ctx *ctx, const char *sql, const char *what);

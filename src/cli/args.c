@@ -16,7 +16,7 @@
 enum opt_id {
 	OPT_DOWN = 256, OPT_SCHEMA, OPT_DIR, OPT_DB, OPT_PG_VERSION, OPT_LOCK_TIMEOUT,
 	OPT_STATEMENT_TIMEOUT, OPT_LOCK_RETRIES, OPT_LOCK_WAIT, OPT_BATCH_SIZE, OPT_BATCH_SLEEP, OPT_BATCH_TIME, OPT_MAX_REPLICA_LAG, OPT_COLOR, OPT_PHASE,
-	OPT_ALL_PHASES, OPT_OUT, OPT_FORMAT,
+	OPT_ALL_PHASES, OPT_OUT, OPT_FORMAT, OPT_EXPLAIN, OPT_EXCLUDE, OPT_SMALL_TABLE,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +38,9 @@ static const struct option long_options[] = {
 	{ "all-phases", no_argument, NULL, OPT_ALL_PHASES },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "explain", required_argument, NULL, OPT_EXPLAIN },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "small-table", required_argument, NULL, OPT_SMALL_TABLE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -57,8 +60,14 @@ static unsigned option_needs(int id)
 	case OPT_DB:
 		return CLI_TAKES_SCHEMA;
 	case OPT_OUT:
-	case OPT_FORMAT:
 		return CLI_TAKES_OUT;
+	case OPT_FORMAT:
+		/* the layout of --out, or check's report format */
+		return CLI_TAKES_OUT | CLI_TAKES_CHECK;
+	case OPT_EXPLAIN:
+	case OPT_EXCLUDE:
+	case OPT_SMALL_TABLE:
+		return CLI_TAKES_CHECK;
 	default:
 		return 0;
 	}
@@ -104,6 +113,7 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 	struct mm_options *o = &ctx->opt;
 	*done = false;
 	args->color = isatty(STDERR_FILENO) && !getenv("NO_COLOR");
+	args->small_table = -1;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -168,6 +178,18 @@ int cli_parse(struct mm_ctx *ctx, const struct cli_verb *verb, int argc, char **
 			break;
 		case OPT_FORMAT:
 			args->format = optarg;
+			break;
+		case OPT_EXPLAIN:
+			args->explain = optarg;
+			break;
+		case OPT_EXCLUDE:
+			for (char *save, *w = strtok_r(optarg, ",", &save); w; w = strtok_r(NULL, ",", &save))
+				mm_vec_push(a, &args->excludes, w);
+			break;
+		case OPT_SMALL_TABLE:
+			if (parse_number(verb, c, optarg, 0, LONG_MAX, &v))
+				return MM_EXIT_USAGE;
+			args->small_table = v;
 			break;
 		case OPT_PG_VERSION:
 			if (parse_number(verb, c, optarg, MM_PG_VERSION_MIN, MM_PG_VERSION_MAX, &v))

@@ -19,6 +19,7 @@ enum cli_flags {
 	CLI_SPEC = 1 << 5,          /* a change-spec statement: the positional words are its arguments */
 	CLI_SPEC_FILES = 1 << 6,    /* the input files are change-spec files whatever their names */
 	CLI_TAKES_OUT = 1 << 7,     /* --out DIR / --format LAYOUT */
+	CLI_TAKES_CHECK = 1 << 8,   /* --format, --explain, --exclude, --small-table (check) */
 };
 
 /* Which phases the output holds (mirrors enum mm_phase_sel in plan.h). */
@@ -30,7 +31,7 @@ struct cli_args {
 	const char *dir;        /* --dir */
 	const char *db;         /* --db */
 	const char *out;        /* --out: a migrations directory to write into */
-	const char *format;     /* --format: its layout (detected when NULL) */
+	const char *format;     /* --format: the layout of --out (detected when NULL), or check's report format */
 	bool down;
 	bool color;
 	struct mm_vec rest;     /* const char *: verb-specific words */
@@ -40,6 +41,9 @@ struct cli_args {
 	char **argv;
 	struct mm_spec *spec;   /* the change-spec front end's state, when a spec was read */
 	const char *spec_verb;  /* the positional words are this spec statement's arguments */
+	const char *explain;    /* check: --explain RULE */
+	struct mm_vec excludes; /* check: --exclude RULE (repeatable, or comma-separated) */
+	long small_table;       /* check: --small-table ROWS, -1 unset */
 };
 
 struct cli_verb {
@@ -73,6 +77,7 @@ int cmd_spec(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_plan(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_parse(struct mm_ctx *ctx, struct cli_args *args);
 int cmd_debug(struct mm_ctx *ctx, struct cli_args *args);
+int cmd_check(struct mm_ctx *ctx, struct cli_args *args);
 /* Build the schema model from --schema/--dir/--db (in that order; any combination). */
 struct mm_model;
 int cli_load_model(struct mm_ctx *ctx, struct cli_args *args, struct mm_model **out);

@@ -45,6 +45,11 @@ static const struct cli_verb verbs[] = {
 	{ "complete", cmd_complete, CLI_TAKES_FILES | CLI_TAKES_OUT, "[CHANGE] --out DIR",
 	  "write the pending contract phase of a change recorded in DIR's mkmig.sum",
 	  "  mkmig complete --out db/migration\n  mkmig complete rename_users_user_name_to_username --out db/migration" },
+	{ "check", cmd_check, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_CHECK,
+	  "[--format human|json|sarif|github|gitlab] [--exclude RULE]... [--small-table ROWS] [--schema FILE]... "
+	  "[--dir DIR] [--db CONNINFO] [FILE|DIR...] | --explain RULE|all",
+	  "explain every hazard in hand-written migrations, with the fix; exit 1 when any is found",
+	  "  mkmig check db/migrations\n  mkmig check --dir db/migrations --format github new.sql\n  mkmig check --explain all" },
 	{ "convert", cmd_spec, CLI_TAKES_FILES | CLI_TAKES_SCHEMA | CLI_TAKES_DOWN | CLI_TAKES_PHASE | CLI_SPEC | CLI_TAKES_OUT,
 	  "TABLE.OLD to NEW TYPE using EXPR [back EXPR] [not null] [batch-size N] [--schema FILE]... [--phase contract | --all-phases] [--down]",
 	  "move a column's data into a new column of another type (sync trigger, batched backfill, validation)",

@@ -5,6 +5,7 @@
  * the statements themselves go through mm_model_load_source like any schema file.
  */
 #include "model_internal.h"
+#include "mkmig/check.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -551,4 +552,57 @@ int mm_model_load_dir(struct mm_model *m, const char *dir)
 		rc = replay_all(m, &s.repeatable, false);
 	m->known = true;
 	return rc;
+}
+
+/* --- the scripts themselves, for `mkmig check DIR` (same detection and order as the replay) --- */
+
+int mm_model_dir_scripts(struct mm_ctx *ctx, const char *dir, struct mm_vec *out)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return mm_error(ctx, NULL, 0, 0, "cannot open migrations directory '%s'", dir);
+	const char *plan_path = join_path(&ctx->arena, dir, "sqitch.plan");
+	if (is_file(plan_path)) {
+		struct mm_source *plan = mm_sql_read(ctx, plan_path);
+		if (!plan)
+			return -1;
+		struct mm_vec lines = { 0 };
+		sqitch_parse_plan(ctx, plan, &lines);
+		const char *deploy = join_path(&ctx->arena, dir, "deploy");
+		for (size_t i = 0; i < lines.len; i++) {
+			const struct plan_line *c = mm_vec_at(&lines, i);
+			if (c->tag)
+				continue;
+			const char *script = sqitch_script(ctx, plan, &lines, i, deploy);
+			if (!script)
+				return -1;
+			mm_vec_push(&ctx->arena, out, (void *)script);
+		}
+		return 0;
+	}
+	struct scan s = { .ctx = ctx };
+	scan_dir(&s, dir, 0);
+	if (s.rc != 0)
+		return -1;
+	int which = -1;
+	for (int l = 0; l < L_COUNT; l++)
+		if (s.found[l].len > 0 || (l == L_FLYWAY && s.repeatable.len > 0)) {
+			if (which >= 0)
+				return mm_error_hint(ctx, NULL, 0, 0, "keep one tool's migrations in a directory",
+				                     "'%s' mixes %s and %s migrations", dir, layout_name[which], layout_name[l]);
+			which = l;
+		}
+	if (which < 0)
+		return mm_error_hint(ctx, NULL, 0, 0, expected_shapes, "cannot tell which migration tool '%s' belongs to", dir);
+	enum layout l = (enum layout)which;
+	sort_migs(&s.found[l], l == L_DIESEL ? cmp_name : cmp_version);
+	sort_migs(&s.repeatable, cmp_desc);
+	if (l != L_DIESEL && check_duplicates(&s, l) != 0)
+		return -1;
+	for (size_t i = 0; i < s.found[l].len; i++)
+		mm_vec_push(&ctx->arena, out, (void *)((const struct mig *)mm_vec_at(&s.found[l], i))->path);
+	if (l == L_FLYWAY)
+		for (size_t i = 0; i < s.repeatable.len; i++)
+			mm_vec_push(&ctx->arena, out, (void *)((const struct mig *)mm_vec_at(&s.repeatable, i))->path);
+	return 0;
 }

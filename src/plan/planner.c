@@ -122,6 +122,7 @@ int mm_plan_build(struct mm_ctx *ctx, struct mm_model *model, const struct mm_ch
 		for (size_t k = first; k < out->steps.len; k++) {
 			struct mm_step *s = mm_vec_at(&out->steps, k);
 			s->lock_timeout_ms = ch->lock_timeout_ms;
+			s->table_new = r.table_is_new;
 			if (after)
 				mm_step_why(ctx, s, "deferred to the contract phase with %s, which still uses it until then%s%s", after,
 				            s->why ? "; " : "", s->why ? s->why : "");
@@ -267,9 +268,10 @@ void mm_step_locks_of(struct mm_rule_ctx *r, struct mm_step *s, const PgQuery__N
 int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 {
 	const struct mm_change *ch = r->ch;
-	const char *sql = mm_change_sql_rerunnable(r);
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, r->phase, MM_UNIT_TX,
-	                                mm_sprintf(&r->ctx->arena, "%s", mm_change_sql(r)));
+	const char *title = mm_change_sql(r);
+	/* check reads a kept step's title and locks only: the re-runnable form (a deparse) is skipped. */
+	const char *sql = r->ctx->opt.plan_only ? title : mm_change_sql_rerunnable(r);
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, r->phase, MM_UNIT_TX, mm_sprintf(&r->ctx->arena, "%s", title));
 	if (sql) {
 		mm_step_up(r->ctx, s, "%s", sql);
 	} else {

@@ -57,7 +57,7 @@ int mm_rule_drop_index(struct mm_rule_ctx *r)
 			                       : t && t->kind == MM_REL_PARTITIONED
 			                           ? "a partitioned index cannot be dropped concurrently (catalog update only)"
 			                           : "the index belongs to a constraint: drop the constraint instead");
-			const char *re = ix ? mm_rule_index_sql(r, ix, false) : NULL;
+			const char *re = ix && !r->ctx->opt.plan_only ? mm_rule_index_sql(r, ix, false) : NULL;
 			if (re)
 				mm_step_down(r->ctx, s, "%s", re);
 			continue;
@@ -69,7 +69,7 @@ int mm_rule_drop_index(struct mm_rule_ctx *r)
 		mm_step_why(r->ctx, s, "DROP INDEX takes ACCESS EXCLUSIVE on %s; CONCURRENTLY waits for running "
 		                       "transactions instead of blocking them, and cannot run in a transaction block",
 		            qtable);
-		const char *re = ix ? mm_rule_index_sql(r, ix, true) : NULL;
+		const char *re = ix && !r->ctx->opt.plan_only ? mm_rule_index_sql(r, ix, true) : NULL; /* the down script's */
 		if (re)
 			mm_step_down(r->ctx, s, "%s", re);
 		else

@@ -188,6 +188,8 @@ static const char *undo_create(struct mm_rule_ctx *r, const PgQuery__Node *n, co
 
 void mm_rule_undo(struct mm_rule_ctx *r, struct mm_step *s)
 {
+	if (r->ctx->opt.plan_only)
+		return; /* mkmig check reads no down script */
 	struct mm_arena *a = &r->ctx->arena;
 	const PgQuery__Node *n = r->ch->node;
 	const char *warning = NULL, *sql = NULL;

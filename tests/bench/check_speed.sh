@@ -1,0 +1,77 @@
+#!/bin/bash
+# Speed of `mkmig check` against squawk's fastest reporter (issue 10), side by side in one run.
+#   tests/bench/check_speed.sh BUILD_DIR        (BUILD_DIR: a Release build holding ./mkmig)
+# Generates N statements of mixed DDL (CREATE TABLE, CREATE INDEX, ADD COLUMN, ADD FOREIGN KEY,
+# SET NOT NULL, RENAME, DROP INDEX; ~90 bytes each: 20,000 statements ≈ 1.8 MB), installs the
+# pinned squawk-cli from npm into BUILD_DIR/bench-npm (cached), and prints the best of 3 wall (and CPU) times
+# for squawk --reporter gcc and for mkmig check in every --format, at 20,000 and 80,000 statements,
+# with the best CPU time (user + sys) beside it.
+# RUNS (default 3) and SIZES (default "20000 80000") override the repetitions and the sizes.
+set -eu
+RUNS=${RUNS:-3}
+read -r -a SIZES <<<"${SIZES:-20000 80000}"
+build=$(realpath "$1")
+SQUAWK_VERSION=2.66.0
+npmdir=$build/bench-npm
+if [ ! -x "$npmdir/node_modules/.bin/squawk" ]; then
+	mkdir -p "$npmdir"
+	npm install --no-save --no-audit --no-fund --prefix "$npmdir" "squawk-cli@$SQUAWK_VERSION" >/dev/null
+fi
+squawk=$npmdir/node_modules/.bin/squawk
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+gen() { # N statements, deterministic
+	awk -v n="$1" 'BEGIN {
+		t = 0
+		for (i = 0; i < n; i++) {
+			k = i % 8
+			if (k == 0) { t++; printf "CREATE TABLE customer_table_%d (id bigint PRIMARY KEY, account_id bigint, name text, created_at timestamptz);\n", t }
+			else if (k == 1) printf "CREATE INDEX customer_table_%d_account_idx_%d ON customer_table_%d (account_id);\n", t, i, t - (t > 1)
+			else if (k == 2) printf "ALTER TABLE customer_table_%d ADD COLUMN note_%d text NOT NULL DEFAULT %s;\n", t, i, "'"'"''"'"'"
+			else if (k == 3) printf "ALTER TABLE customer_table_%d ADD CONSTRAINT customer_table_%d_fk_%d FOREIGN KEY (account_id) REFERENCES customer_table_%d (id);\n", t, t, i, t
+			else if (k == 4) printf "ALTER TABLE customer_table_%d ALTER COLUMN name SET NOT NULL;\n", t
+			else if (k == 5) printf "CREATE INDEX CONCURRENTLY customer_table_%d_name_idx_%d ON customer_table_%d (name, created_at);\n", t, i, t
+			else if (k == 6) printf "ALTER TABLE customer_table_%d ADD COLUMN counter_%d bigint DEFAULT 0;\n", t, i
+			else printf "DROP INDEX customer_table_%d_account_idx_%d;\n", t, i - 6
+		}
+	}'
+}
+
+best() { # best of RUNS: "wall cpu" seconds of a command (output discarded); cpu = user + sys,
+	# which other sessions' load on a shared machine does not inflate the way it does wall time
+	local b= c=
+	for _ in $(seq "$RUNS"); do
+		local t
+		/usr/bin/time -o "$work/time" -f '%e %U %S' "$@" >/dev/null 2>&1 || true
+		t=$(tail -1 "$work/time")
+		read -r b c < <(awk -v t="$t" -v b="$b" -v c="$c" 'BEGIN { split(t, a, " "); w = a[1]; u = a[2] + a[3];
+			if (b == "" || w < b) b = w; if (c == "" || u < c) c = u; printf "%.3f %.3f\n", b, c }')
+	done
+	echo "$b $c"
+}
+
+header="$(printf "%-34s" tool)"
+for n in "${SIZES[@]}"; do
+	gen "$n" >"$work/$n.sql"
+	header+="$(printf " %17s" "$n: wall  cpu")"
+	echo "# input: $n statements, $(wc -c <"$work/$n.sql") bytes"
+done
+[ ${#SIZES[@]} -eq 2 ] && header+="$(printf " %13s" "ratio: wall cpu")"
+echo "$header"
+row() {
+	local name=$1; shift
+	local line t w c first= firstc=
+	line=$(printf "%-34s" "$name")
+	for n in "${SIZES[@]}"; do
+		t=$(best "$@" "$work/$n.sql")
+		read -r w c <<<"$t"
+		line+=$(printf " %8ss %7ss" "$w" "$c")
+		[ -n "$first" ] && line+=$(awk -v a="$first" -v b="$w" -v x="$firstc" -v y="$c" 'BEGIN { printf " %6.2f %6.2f", b / a, y / x }')
+		first=$w firstc=$c
+	done
+	echo "$line"
+}
+row "squawk $SQUAWK_VERSION --reporter gcc" "$squawk" --reporter gcc
+for f in human json sarif github gitlab; do
+	row "mkmig check --format $f" "$build/mkmig" check --format "$f"
+done
