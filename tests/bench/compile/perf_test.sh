@@ -11,10 +11,14 @@ set -euo pipefail
 mkmig=$1 helpers=$2 work=$3 build_type=${4:-Debug}
 n=${MKMIG_PERF_N:-4000}
 # The Debug build instruments mkmig (ASan+UBSan) but not libpg_query, so its floor ratio is
-# higher; both limits sit ~1.5x above what this machine measured (Release 1.25-1.3, Debug 1.75).
+# higher. Measured here before UPDATEs were batched: Release 1.25-1.3, Debug 1.75; since each
+# UPDATE of the input became a committed-batch DO block (about 9.6 kB of output each, 25 MB for
+# the 1.1 MB input), Release 2.1, Debug 2.95. The limits sit ~1.2x above that, so a new cost
+# still fails; bringing the ratio back under 1.5 (a batch helper defined once per script, as
+# the lock retry is) is open work.
 case $build_type in
-  Release|RelWithDebInfo) max_floor=2.0 ;;
-  *) max_floor=2.7 ;;
+  Release|RelWithDebInfo) max_floor=2.6 ;;
+  *) max_floor=3.6 ;;
 esac
 max_scale=6.0 max_mem=6.0
 
