@@ -98,6 +98,9 @@ void mm_layout_step_body(struct mm_ctx *ctx, const struct mm_out_step *os, enum 
 /* The next n whole-number versions after every leading-digits version among names matching
  * (prefix, then digits): same zero padding as the widest existing one; timestamp style
  * (14 digits, yyyymmddHHMMSS) when the highest one looks like one or none exist and ts is set. */
+/* Detection score for runners whose files are DIGITS…_name.sql at the top of the directory and
+ * carry a marker line (dbmate's "-- migrate:up", goose's "-- +goose Up"): 2 per such file. */
+int mm_layout_detect_marker(const struct mm_layout_run *run, const char *marker);
 void mm_layout_next_numbers(struct mm_layout_run *run, const char *prefix, bool default_ts, size_t n,
                             const char **out);
 

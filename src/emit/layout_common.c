@@ -257,3 +257,22 @@ void mm_layout_next_numbers(struct mm_layout_run *run, const char *prefix, bool 
 		max_n = strlen(v);
 	}
 }
+
+int mm_layout_detect_marker(const struct mm_layout_run *run, const char *marker)
+{
+	int score = 0;
+	for (size_t i = 0; i < run->existing.len; i++) {
+		const char *name = mm_vec_at(&run->existing, i);
+		size_t n = strlen(name);
+		if (strchr(name, '/') || n < 5 || strcmp(name + n - 4, ".sql") || !(name[0] >= '0' && name[0] <= '9'))
+			continue;
+		char *text;
+		size_t len;
+		if (mm_read_file(mm_sprintf(&run->ctx->arena, "%s/%s", run->dir, name), &text, &len, 1 << 24) != 0)
+			continue;
+		if (strstr(text, marker))
+			score += 2;
+		free(text);
+	}
+	return score;
+}

@@ -13,21 +13,7 @@ static const struct mm_sql_style dbmate_style = { .tx = MM_TXW_RUNNER, .one_stri
 
 static int detect(const struct mm_layout_run *run)
 {
-	int score = 0;
-	for (size_t i = 0; i < run->existing.len; i++) {
-		const char *name = mm_vec_at(&run->existing, i);
-		size_t n = strlen(name);
-		if (strchr(name, '/') || n < 5 || strcmp(name + n - 4, ".sql") || !(name[0] >= '0' && name[0] <= '9'))
-			continue;
-		char *text;
-		size_t len;
-		if (mm_read_file(mm_sprintf(&run->ctx->arena, "%s/%s", run->dir, name), &text, &len, 1 << 24) != 0)
-			continue;
-		if (strstr(text, "-- migrate:up"))
-			score += 2;
-		free(text);
-	}
-	return score;
+	return mm_layout_detect_marker(run, "-- migrate:up");
 }
 
 static int section(struct mm_ctx *ctx, const struct mm_out_step *os, enum mm_direction dir, struct mm_buf *b)

@@ -19,21 +19,7 @@ static const struct mm_sql_style goose_style = {
 
 static int detect(const struct mm_layout_run *run)
 {
-	int score = 0;
-	for (size_t i = 0; i < run->existing.len; i++) {
-		const char *name = mm_vec_at(&run->existing, i);
-		size_t n = strlen(name);
-		if (strchr(name, '/') || n < 5 || strcmp(name + n - 4, ".sql") || !(name[0] >= '0' && name[0] <= '9'))
-			continue;
-		char *text;
-		size_t len;
-		if (mm_read_file(mm_sprintf(&run->ctx->arena, "%s/%s", run->dir, name), &text, &len, 1 << 24) != 0)
-			continue;
-		if (strstr(text, "-- +goose Up"))
-			score += 2;
-		free(text);
-	}
-	return score;
+	return mm_layout_detect_marker(run, "-- +goose Up");
 }
 
 static int write(struct mm_layout_run *run, const struct mm_out_step *steps, size_t n)
