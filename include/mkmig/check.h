@@ -85,6 +85,7 @@ struct mm_check {
 	size_t nfiles, nstmts;
 	size_t nbad;               /* input files that could not be read or parsed (reported as errors) */
 	bool incomplete;           /* an earlier input file was not learned: the model may miss its objects */
+	struct mm_vec do_tables;   /* tables DO blocks of the input create, which the model does not see */
 };
 
 /* Check one migration file (already read): judge each statement against the model, then let the

@@ -54,6 +54,10 @@ void ck_transactions(struct ck_file *f);
 void ck_judge(struct ck_file *f, const struct mm_change_list *changes, const struct mm_plan *plan);
 /* The rule that names a hazard of this change kind (for a change the planner could not plan). */
 const char *ck_rule_for_change(const struct mm_change *ch);
+/* Tables the file's DO blocks create (created.c): noted before the file is judged. */
+void ck_note_do_tables(struct ck_file *f);
+/* Did a DO block before offset off of this file (or an earlier file) create the table? */
+bool ck_created_in_do(const struct ck_file *f, const char *schema, const char *name, size_t off);
 /* Statement-level rules: types, domains, TRUNCATE CASCADE, identifiers, index forms (style.c). */
 void ck_style(struct ck_file *f, const struct ck_stmt *s);
 

@@ -155,6 +155,30 @@ static const struct mm_table *change_table(const struct mm_model *m, const struc
 	return t;
 }
 
+/* Is every table the change names one a DO block of the input created before it? */
+static bool made_in_do(const struct ck_file *f, const struct mm_change *ch)
+{
+	if (!f->c->do_tables.len)
+		return false;
+	const PgQuery__Node *n = ch->node;
+	if (ch->kind == MM_CH_DROP_TABLE && n->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
+		const PgQuery__DropStmt *d = n->drop_stmt;
+		for (size_t i = 0; i < d->n_objects; i++) {
+			const PgQuery__Node *o = d->objects[i];
+			if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
+				return false;
+			size_t k = o->list->n_items;
+			const char *name = o->list->items[k - 1]->string->sval;
+			const char *schema = k > 1 ? o->list->items[k - 2]->string->sval : NULL;
+			if (!ck_created_in_do(f, schema, name, ch->stmt->off))
+				return false;
+		}
+		return d->n_objects > 0;
+	}
+	const PgQuery__RangeVar *rv = change_relation(ch);
+	return rv && ck_created_in_do(f, rv->schemaname, rv->relname, ch->stmt->off);
+}
+
 /* The statement as written for a change: the text, or one subcommand of an ALTER TABLE rebuilt
  * around it (what the planner titles a step it keeps). */
 static const char *change_text(struct mm_ctx *ctx, const struct mm_change *ch)
@@ -318,9 +342,12 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		return;
 	const struct mm_step *first = mm_vec_at(steps, 0);
 	/* Created earlier in the input: nobody uses it yet. The plan knows it as of the change (the
-	 * model after the file may have renamed or dropped the table since). */
-	if ((t && t->origin == MM_ORIGIN_INPUT) || first->table_new)
+	 * model after the file may have renamed or dropped the table since); a table a DO block made
+	 * only check knows of. */
+	if ((t && t->origin == MM_ORIGIN_INPUT) || first->table_new || made_in_do(f, ch)) {
+		((struct ck_stmt *)s)->fresh = true;
 		return;
+	}
 	for (size_t i = 0; i < steps->len && !qtable; i++) {
 		/* Dropped objects are gone from the model: the plan still names their table. */
 		const struct mm_step *st = mm_vec_at(steps, i);

@@ -196,6 +196,7 @@ int mm_check_source(struct mm_check *c, struct mm_source *src, const struct mm_c
 	c->nstmts += f.n;
 	size_t first = c->findings.len;
 	ck_transactions(&f);
+	ck_note_do_tables(&f);
 
 	/* Transaction control is the file's (judged above): the planner, which decides transactions
 	 * itself, refuses it, so it sees the other statements only. */
