@@ -104,7 +104,17 @@ static bool adds_primary_key(const struct mm_change *ch)
 static const char *drop_column_blocker(struct mm_rule_ctx *r, const char *column)
 {
 	const char *names[] = { column };
-	const char *later = mm_rule_later_use(r, names, 1);
+	/* Other DROP COLUMNs of the same statement (the changes right after this one) do not need
+	 * this one gone: they are deferred alike (DROP COLUMN a, DROP COLUMN b drops both in the
+	 * contract phase). */
+	struct mm_rule_ctx own = *r;
+	while (r->changes && own.index + 1 < r->changes->items.len) {
+		const struct mm_change *next = mm_vec_at(&r->changes->items, own.index + 1);
+		if (next->stmt != r->ch->stmt || next->kind != MM_CH_DROP_COLUMN)
+			break;
+		own.index++;
+	}
+	const char *later = mm_rule_later_use(&own, names, 1);
 	if (later || !r->changes)
 		return later;
 	struct mm_change_list shape = { 0 };
