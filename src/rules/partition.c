@@ -15,6 +15,7 @@
  * completed cannot: the partition no longer has a bound to attach it with.
  */
 #include "common.h"
+#include "partition_bound.h"
 
 #include <string.h>
 
@@ -169,6 +170,32 @@ static const char *bound_check(struct mm_rule_ctx *r, const PgQuery__PartitionBo
 	return res;
 }
 
+/* The guarded ATTACH (a re-run finds it attached), a catalog update once a validated CHECK of the
+ * partition implies the bound. */
+static int attach_step(struct mm_rule_ctx *r, const struct mm_table *child, const char *title, const char *why)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	const char *qchild = mm_sql_qname(a, child->schema, child->name);
+	const char *attached = mm_sprintf(a, "EXISTS (SELECT FROM pg_catalog.pg_inherits WHERE inhrelid = pg_catalog.to_regclass(%s) "
+	                                     "AND inhparent = pg_catalog.to_regclass(%s))",
+	                                  mm_sql_literal(a, qchild), mm_rule_table_literal(r));
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX, title);
+	s->plpgsql = true;
+	mm_step_up(r->ctx, s, "%s", mm_rule_guard(r, mm_sprintf(a, "NOT %s", attached), mm_change_sql(r)));
+	mm_step_down(r->ctx, s, "ALTER TABLE %s DETACH PARTITION %s", r->qtable, qchild);
+	mm_step_locks_of(r, s, r->ch->stmt->node);
+	for (size_t i = 0; i < s->locks.len; i++)
+		((struct mm_lock_use *)mm_vec_at(&s->locks, i))->work = MM_WORK_CATALOG;
+	if (why)
+		mm_step_why(r->ctx, s, "%s", why);
+	else
+		mm_step_why(r->ctx, s, "%s on %s (PostgreSQL %d), ACCESS EXCLUSIVE on %s; a catalog update now that the CHECK "
+		                       "implies the partition constraint",
+		            r->ctx->opt.pg_version >= 12 ? "SHARE UPDATE EXCLUSIVE" : "ACCESS EXCLUSIVE", r->qtable,
+		            r->ctx->opt.pg_version, qchild);
+	return 0;
+}
+
 int mm_rule_attach_partition(struct mm_rule_ctx *r)
 {
 	struct mm_arena *a = &r->ctx->arena;
@@ -180,6 +207,14 @@ int mm_rule_attach_partition(struct mm_rule_ctx *r)
 	const char *check = col && child && child->origin != MM_ORIGIN_INPUT ? bound_check(r, pc->bound, col) : NULL;
 	if (r->ch->sub_count > 1)
 		check = NULL;
+	/* The partition may already prove its bound: then ATTACH is a catalog update as written. */
+	bool implied = col && child && !r->table_is_new && r->ch->sub_count <= 1 &&
+	               mm_partition_bound_implied(r->ctx, child, col, pc->bound);
+	if (implied)
+		return attach_step(r, child, mm_change_sql(r),
+		                   mm_sprintf(a, "a validated CHECK on %s implies the partition bound, so ATTACH PARTITION "
+		                                 "skips its scan (docs: sql-altertable.html, ATTACH PARTITION)",
+		                              mm_sql_qname(a, child->schema, child->name)));
 	if (r->table_is_new || !check)
 		return mm_rule_passthrough(r, r->table_is_new ? "the table was created earlier in this input"
 		                              : "ATTACH scans the partition under its lock to prove the bound; mkmig proves it "
@@ -196,21 +231,8 @@ int mm_rule_attach_partition(struct mm_rule_ctx *r)
 	    MM_LOCK_ACCESS_EXCLUSIVE, NULL,
 	    "a CHECK matching the partition bound, added NOT VALID (instant) and validated without blocking traffic, lets "
 	    "ATTACH PARTITION skip its scan of the partition (docs: sql-altertable.html, ATTACH PARTITION)");
-	const char *attached = mm_sprintf(a, "EXISTS (SELECT FROM pg_catalog.pg_inherits WHERE inhrelid = pg_catalog.to_regclass(%s) "
-	                                     "AND inhparent = pg_catalog.to_regclass(%s))",
-	                                  mm_sql_literal(a, qchild), mm_rule_table_literal(r));
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
-	                                mm_sprintf(a, "attach %s to %s (no scan: the validated CHECK proves the bound)", qchild, r->qtable));
-	s->plpgsql = true;
-	mm_step_up(r->ctx, s, "%s", mm_rule_guard(r, mm_sprintf(a, "NOT %s", attached), mm_change_sql(r)));
-	mm_step_down(r->ctx, s, "ALTER TABLE %s DETACH PARTITION %s", r->qtable, qchild);
-	mm_step_locks_of(r, s, r->ch->stmt->node);
-	for (size_t i = 0; i < s->locks.len; i++)
-		((struct mm_lock_use *)mm_vec_at(&s->locks, i))->work = MM_WORK_CATALOG;
-	mm_step_why(r->ctx, s, "%s on %s (PostgreSQL %d), ACCESS EXCLUSIVE on %s; a catalog update now that the CHECK "
-	                       "implies the partition constraint",
-	            r->ctx->opt.pg_version >= 12 ? "SHARE UPDATE EXCLUSIVE" : "ACCESS EXCLUSIVE", r->qtable,
-	            r->ctx->opt.pg_version, qchild);
+	attach_step(r, child, mm_sprintf(a, "attach %s to %s (no scan: the validated CHECK proves the bound)", qchild, r->qtable),
+	            NULL);
 	struct mm_step *d = mm_step_new(r->ctx, r->plan, r->ch, r->phase, MM_UNIT_TX,
 	                                mm_sprintf(a, "drop the helper constraint %s", mm_sql_ident(a, helper)));
 	mm_step_up(r->ctx, d, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", qchild, mm_sql_ident(a, helper));

@@ -108,6 +108,27 @@ for case in safe_forms_clean mkmig_output; do
   pg_drop_db "$cdb"
 done
 
+# 5. ATTACH PARTITION after a validated CHECK: every ATTACH check calls clean is one PostgreSQL
+#    proves from the CHECK (DEBUG1 "is implied by existing constraints"), every one it flags one
+#    PostgreSQL verifies by scanning.
+for case in attach_partition_proven_clean attach_partition_unproven; do
+  cdb=$(pg_db_name "check_$case" "$MKMIG_PG_MAJOR")
+  pg_fresh_db "$cdb"
+  pg_psql -d "$cdb" -f "$src/$case/schema.sql" >/dev/null
+  { echo "SET client_min_messages = debug1;"; cat "$src/$case/input.sql"; } |
+    pg_psql -d "$cdb" -f - >/dev/null 2>"$work/$case.debug" || no "$case does not run: $(cat "$work/$case.debug")"
+  attaches=$(grep -c '^ALTER TABLE .* ATTACH PARTITION' "$src/$case/input.sql")
+  implied=$(grep -c 'is implied by existing constraints' "$work/$case.debug" || true)
+  set +e
+  "$mkmig" check --schema "$src/$case/schema.sql" "$src/$case/input.sql" > "$work/$case.txt" 2>&1; rc=$?
+  set -e
+  flagged=$(grep -c 'error\[blocking-scan\]' "$work/$case.txt" || true)
+  [[ $((attaches - implied)) -eq $flagged ]] ||
+    no "$case: PostgreSQL proved $implied of $attaches attaches without a scan, check flags $flagged: $(cat "$work/$case.txt")"
+  [[ $case != *_clean || $rc -eq 0 ]] || no "$case: flagged (exit $rc)"
+  pg_drop_db "$cdb"
+done
+
 pg_drop_db "$db"
 [[ $fail -eq 0 ]] && echo "check_proof: ok"
 exit $fail
