@@ -129,8 +129,19 @@ static void l_alter_table(struct acc *a, const PgQuery__Node *n)
 		enum mm_lock mode;
 		enum mm_work work;
 		mm_locks_alter_cmd(cmd, a->pg_version, &mode, &work);
-		add(a, at->relation->schemaname, at->relation->relname, is_index, mode, work, NULL);
 		const PgQuery__Node *def = cmd->def;
+		if (is_index && cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition && def &&
+		    def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD) {
+			/* ALTER INDEX ... ATTACH PARTITION: the parent index as ATTACH's table lock, the
+			 * partition's index ACCESS EXCLUSIVE, both tables ACCESS SHARE; a catalog update (the
+			 * indexes must already match), as pg_locks shows (tests/pg/fixtures/locks). */
+			add(a, at->relation->schemaname, at->relation->relname, true, mode, MM_WORK_CATALOG, NULL);
+			add(a, def->partition_cmd->name->schemaname, def->partition_cmd->name->relname, true,
+			    MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG, NULL);
+			add(a, NULL, NULL, false, MM_LOCK_ACCESS_SHARE, MM_WORK_CATALOG, "the tables of both indexes");
+			continue;
+		}
+		add(a, at->relation->schemaname, at->relation->relname, is_index, mode, work, NULL);
 		if (def && def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD) {
 			/* The partition: AEL when attached; detached: SUEL before 14, AEL from 14, and
 			 * CONCURRENTLY ends under AEL on the partition (pg-facts §1a). */
@@ -146,8 +157,10 @@ static void l_alter_table(struct acc *a, const PgQuery__Node *n)
 		if (def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
 			for (size_t k = 0; k < def->column_def->n_constraints; k++) {
 				const PgQuery__Constraint *c = def->column_def->constraints[k]->constraint;
+				/* Validated (the column has a default, see mm_locks_alter_cmd): the referenced
+				 * table is read too. */
 				if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
-					add_rv(a, c->pktable, MM_LOCK_SHARE_ROW_EXCLUSIVE, MM_WORK_CATALOG);
+					add_rv(a, c->pktable, MM_LOCK_SHARE_ROW_EXCLUSIVE, work);
 			}
 	}
 }
@@ -415,7 +428,14 @@ static void l_alter_seq(struct acc *a, const PgQuery__Node *n)
 }
 static void l_domain(struct acc *a, const PgQuery__Node *n)
 {
-	const char *st = n->alter_domain_stmt->subtype;
+	const PgQuery__AlterDomainStmt *d = n->alter_domain_stmt;
+	const char *st = d->subtype;
+	/* ADD CONSTRAINT ... NOT VALID checks no existing value: no table is locked (pg_locks). */
+	if (st && st[0] == 'C' && d->def && d->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+	    d->def->constraint->skip_validation) {
+		a->out->why = "ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID checks no existing column: no table lock";
+		return;
+	}
 	/* ADD CONSTRAINT (C) and SET NOT NULL (O) check every column of the domain; VALIDATE (V) too. */
 	if (st && (st[0] == 'C' || st[0] == 'O' || st[0] == 'V'))
 		add(a, NULL, NULL, false, MM_LOCK_SHARE, MM_WORK_SCAN, "every table with a column of the domain");
