@@ -58,6 +58,8 @@ const char *ck_rule_for_change(const struct mm_change *ch);
 void ck_note_do_tables(struct ck_file *f);
 /* Did a DO block before offset off of this file (or an earlier file) create the table? */
 bool ck_created_in_do(const struct ck_file *f, const char *schema, const char *name, size_t off);
+/* Does the UPDATE or DELETE pin a unique key of its table by equality (one row at most)? */
+bool ck_single_row(struct mm_arena *a, const struct mm_table *t, const PgQuery__Node *stmt);
 /* Statement-level rules: types, domains, TRUNCATE CASCADE, identifiers, index forms (style.c). */
 void ck_style(struct ck_file *f, const struct ck_stmt *s);
 

@@ -280,6 +280,19 @@ static void naive_lock(struct mm_ctx *ctx, const struct mm_model *m, const struc
 	}
 }
 
+/* The step's other blocking locks, on other tables (an inline REFERENCES: the referenced
+ * table's SHARE ROW EXCLUSIVE), as ", and MODE on TABLE" parts. */
+static const char *other_blocking(struct mm_ctx *ctx, const struct mm_vec *locks, const char *qtable)
+{
+	struct mm_buf b = MM_BUF_INIT;
+	for (size_t i = 0; i < locks->len; i++) {
+		const struct mm_lock_use *l = mm_vec_at(locks, i);
+		if (mm_lock_blocks_traffic(l->mode) && l->table && !mm_streq(l->table, qtable))
+			mm_buf_addf(&b, ", and %s on %s", mm_lock_name(l->mode), l->table);
+	}
+	return b.len ? ck_buf_take(&b, &ctx->arena) : "";
+}
+
 /* A validated CHECK (col IS NOT NULL) lets SET NOT NULL skip its scan from PostgreSQL 12. */
 static bool not_null_proven(const struct ck_file *f, const struct mm_table *t, const struct mm_change *ch)
 {
@@ -298,14 +311,6 @@ static bool not_null_proven(const struct ck_file *f, const struct mm_table *t, c
 			return true;
 	}
 	return false;
-}
-
-/* CREATE INDEX ON ONLY a partitioned table builds nothing (an INVALID parent index until the
- * partitions' indexes are attached): the planner keeps it as catalog only, though its step still
- * carries CREATE INDEX's lock and work. */
-static bool index_on_only(const struct mm_change *ch, const struct mm_table *t)
-{
-	return ch->kind == MM_CH_CREATE_INDEX && t && t->kind == MM_REL_PARTITIONED && !ch->node->index_stmt->relation->inh;
 }
 
 static void add_size(struct mm_finding *x, const struct mm_table *t, struct mm_check *c)
@@ -348,6 +353,9 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		((struct ck_stmt *)s)->fresh = true;
 		return;
 	}
+	/* One row by its key: an index lookup, whatever the planner makes of it. */
+	if ((ch->kind == MM_CH_UPDATE || ch->kind == MM_CH_DELETE || ch->kind == MM_CH_OTHER) && ck_single_row(&ctx->arena, t, ch->node))
+		return;
 	for (size_t i = 0; i < steps->len && !qtable; i++) {
 		/* Dropped objects are gone from the model: the plan still names their table. */
 		const struct mm_step *st = mm_vec_at(steps, i);
@@ -360,6 +368,10 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 	enum mm_work work;
 	const char *ltable;
 	naive_lock(ctx, f->c->model, ch, &lock, &work, &ltable);
+	/* ADD COLUMN scans only to validate an inline CHECK or REFERENCES, which the planner plans as
+	 * an ADD CONSTRAINT change of its own: judged there, not twice. */
+	if (ch->kind == MM_CH_ADD_COLUMN && work == MM_WORK_SCAN)
+		work = MM_WORK_CATALOG;
 	if (ltable)
 		qtable = ltable; /* the table the strongest lock is on (ATTACH PARTITION: the partition) */
 	bool blocks = mm_lock_blocks_traffic(lock);
@@ -373,7 +385,7 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		blocks = mm_lock_blocks_traffic(lock);
 		/* A CONCURRENTLY form is the online form by definition (its transaction rule is txn.c's). */
 		bool heavy = blocks && work != MM_WORK_CATALOG && !not_null_proven(f, t, ch) &&
-		             !ck_stmt_non_tx(ch->stmt->node, ctx->opt.pg_version) && !index_on_only(ch, t);
+		             !ck_stmt_non_tx(ch->stmt->node, ctx->opt.pg_version);
 		if (first->warning || heavy) {
 			const char *rid = rule_for(ch, work);
 			struct mm_finding *x = ck_add(f, s, rid, ch->loc, 0, "%s (%s on %s); mkmig has no online form for it",
@@ -387,9 +399,10 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 		}
 		if (blocks && !s->lock_timeout && !ck_stmt_non_tx(ch->stmt->node, ctx->opt.pg_version)) {
 			struct mm_finding *x = ck_add(f, s, "missing-lock-timeout", ch->loc, 0,
-			                              "takes %s on %s without lock_timeout: while it waits for the lock, every "
+			                              "takes %s on %s%s without lock_timeout: while it waits for the lock, every "
 			                              "later query on the table waits behind it",
-			                              mm_lock_name(lock), qtable ? qtable : "the table");
+			                              mm_lock_name(lock), qtable ? qtable : "the table",
+			                              other_blocking(ctx, &first->locks, qtable));
 			if (x) {
 				x->has_lock = true, x->lock = lock, x->work = work, x->table = qtable;
 				x->fix = mm_sprintf(&ctx->arena, "SET lock_timeout = '%dms';  -- and retry when it times out\n%s;\n",
@@ -421,9 +434,10 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 	if (!hazard) {
 		if (blocks && !s->lock_timeout) {
 			struct mm_finding *x = ck_add(f, s, "missing-lock-timeout", ch->loc, 0,
-			                              "takes %s on %s without lock_timeout: while it waits for the lock, every "
+			                              "takes %s on %s%s without lock_timeout: while it waits for the lock, every "
 			                              "later query on the table waits behind it",
-			                              mm_lock_name(lock), qtable ? qtable : "the table");
+			                              mm_lock_name(lock), qtable ? qtable : "the table",
+			                              other_blocking(ctx, &first->locks, qtable));
 			if (x) {
 				x->has_lock = true, x->lock = lock, x->work = work, x->table = qtable;
 				x->fix = fix_sql(ctx, steps);

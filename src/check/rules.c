@@ -45,7 +45,10 @@ static const struct mm_check_rule rules[] = {
 	  "ADD CONSTRAINT ... FOREIGN KEY (SHARE ROW EXCLUSIVE on both tables) or CHECK (ACCESS EXCLUSIVE) scans "
 	  "the whole table before it returns, holding the lock throughout. Added NOT VALID the constraint is "
 	  "a catalog update that applies to new rows at once; VALIDATE CONSTRAINT in a later transaction then "
-	  "checks the old rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue. Before "
+	  "checks the old rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue. An inline "
+	  "CHECK on ADD COLUMN is validated the same way (though the new column is all NULL), and so is an "
+	  "inline REFERENCES once the new column has a DEFAULT (even DEFAULT NULL); without one it is created "
+	  "valid without a scan, but still takes SHARE ROW EXCLUSIVE on the referenced table. Before "
 	  "PostgreSQL 18 a foreign key on a partitioned table cannot be NOT VALID: mkmig says so and has no "
 	  "online form for it.",
 	  "squawk adding-foreign-key-constraint, constraint-missing-not-valid; strong_migrations add_foreign_key, add_check_constraint" },
@@ -104,7 +107,9 @@ static const struct mm_check_rule rules[] = {
 	  "One UPDATE or DELETE of every row holds the row locks of all of them until it commits (blocking "
 	  "concurrent writes of those rows), keeps one snapshot open for the whole table (VACUUM cannot clean "
 	  "up behind it) and, inside a migration's transaction, keeps the migration's other locks that long. "
-	  "Do it in batches that commit one by one, keyed on the primary key (mkmig's backfills do).",
+	  "Do it in batches that commit one by one, keyed on the primary key (mkmig's backfills do). A "
+	  "statement whose WHERE pins the primary key or a unique index by equality (WHERE id = 42) changes one "
+	  "row at most and is not flagged.",
 	  "strong_migrations backfill in transaction" },
 	{ "blocking-rewrite", LOCK, "a statement that rewrites the table while reads and writes are blocked",
 	  "CLUSTER, VACUUM FULL, ALTER TABLE SET TABLESPACE / SET LOGGED / SET ACCESS METHOD and REFRESH "

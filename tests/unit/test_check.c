@@ -123,6 +123,67 @@ static const char *check_rules(struct mm_ctx *ctx, const char *sql, const char *
 	return out;
 }
 
+/* The same against a schema the model loaded first (the tables exist, with rows unknown). */
+static const char *check_rules_on(struct mm_ctx *ctx, const char *schema, const char *sql)
+{
+	struct mm_check c = { .ctx = ctx, .model = mm_model_new(ctx) };
+	c.opt.small_table = 10000;
+	assert_int_equal(mm_model_load_text(c.model, "schema.sql", schema), 0);
+	struct mm_source *src = mm_source_new(&ctx->arena, "t.sql", mm_strdup(&ctx->arena, sql), strlen(sql));
+	struct mm_check_runner r = { .kind = MM_RUNNER_PLAIN };
+	assert_int_equal(mm_check_source(&c, src, &r), 0);
+	struct mm_buf b = MM_BUF_INIT;
+	for (size_t i = 0; i < c.findings.len; i++) {
+		const struct mm_finding *x = mm_vec_at(&c.findings, i);
+		mm_buf_addf(&b, "%s%s", i ? " " : "", x->rule->id);
+	}
+	char *out = mm_buf_arena(&b, &ctx->arena);
+	mm_buf_release(&b);
+	return out;
+}
+
+/* Safe patterns check must recognise in context: ATTACH after a CHECK implying the bound, one row
+ * by its key, a table a DO block created. */
+static void test_context(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	const char *range = "CREATE TABLE m (at date NOT NULL) PARTITION BY RANGE (at);"
+	                    "CREATE TABLE m1 (at date NOT NULL, CONSTRAINT b CHECK (at >= '2024-01-01' AND at < '2024-07-01'));"
+	                    "CREATE TABLE m2 (at date NOT NULL, CONSTRAINT b2 CHECK (at >= '2024-01-01'::date AND at < '2025-01-01'::date));"
+	                    "CREATE TABLE m3 (at date, CONSTRAINT b3 CHECK (at >= '2024-01-01' AND at < '2025-01-01'));"
+	                    "CREATE TABLE m4 (at date NOT NULL, CONSTRAINT b4 CHECK (at >= '2024-01-01' AND at < '2025-01-02'));"
+	                    "CREATE TABLE m5 (at date NOT NULL, CONSTRAINT b5 CHECK (at >= '2024-01-01'::timestamptz AND at < '2025-01-01'));";
+	const char *attach = "SET lock_timeout = '1s'; ALTER TABLE m ATTACH PARTITION %s FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+	/* narrower, and as pg_get_constraintdef prints it (casts to the key's type) */
+	assert_string_equal(check_rules_on(ctx, range, mm_sprintf(&ctx->arena, attach, "m1")), "");
+	assert_string_equal(check_rules_on(ctx, range, mm_sprintf(&ctx->arena, attach, "m2")), "");
+	/* NULL passes the CHECK but not the bound; wider than the bound; a cast to another type */
+	assert_string_equal(check_rules_on(ctx, range, mm_sprintf(&ctx->arena, attach, "m3")), "blocking-scan");
+	assert_string_equal(check_rules_on(ctx, range, mm_sprintf(&ctx->arena, attach, "m4")), "blocking-scan");
+	assert_string_equal(check_rules_on(ctx, range, mm_sprintf(&ctx->arena, attach, "m5")), "blocking-scan");
+	const char *list = "CREATE TABLE o (r text) PARTITION BY LIST (r);"
+	                   "CREATE TABLE o1 (r text NOT NULL, CHECK (r = ANY (ARRAY['de'::text, 'fr'::text])));"
+	                   "CREATE TABLE o2 (r text, CHECK (r IN ('de', 'fr')));"
+	                   "CREATE TABLE o3 (r text, CHECK (r IS NULL OR r IN ('xx')));";
+	assert_string_equal(check_rules_on(ctx, list, "SET lock_timeout = '1s'; ALTER TABLE o ATTACH PARTITION o1 FOR VALUES IN ('de', 'fr', 'it');"), "");
+	assert_string_equal(check_rules_on(ctx, list, "SET lock_timeout = '1s'; ALTER TABLE o ATTACH PARTITION o2 FOR VALUES IN ('de', 'fr');"),
+	                    "blocking-scan");
+	assert_string_equal(check_rules_on(ctx, list, "SET lock_timeout = '1s'; ALTER TABLE o ATTACH PARTITION o2 FOR VALUES IN (NULL, 'de', 'fr');"), "");
+	assert_string_equal(check_rules_on(ctx, list, "SET lock_timeout = '1s'; ALTER TABLE o ATTACH PARTITION o3 FOR VALUES IN (NULL, 'xx');"), "");
+	/* one row by its key */
+	const char *keyed = "CREATE TABLE k (id bigint PRIMARY KEY, a bigint, b bigint, c text UNIQUE, UNIQUE (a, b));";
+	assert_string_equal(check_rules_on(ctx, keyed, "UPDATE k SET c = 'x' WHERE id = 1;"), "");
+	assert_string_equal(check_rules_on(ctx, keyed, "DELETE FROM k WHERE c = 'y' AND id > 3;"), "");
+	assert_string_equal(check_rules_on(ctx, keyed, "UPDATE k AS t SET c = 'x' WHERE t.a = 1 AND t.b = 2;"), "");
+	assert_string_equal(check_rules_on(ctx, keyed, "UPDATE k SET c = 'x' WHERE a = 1;"), "unbatched-dml");
+	assert_string_equal(check_rules_on(ctx, keyed, "UPDATE k SET c = 'x' WHERE id = 1 OR id = 2;"), "unbatched-dml");
+	assert_string_equal(check_rules_on(ctx, keyed, "UPDATE k SET c = 'x' WHERE id = a;"), "unbatched-dml");
+	/* a table a DO block made is new; one of the schema is not */
+	assert_string_equal(check_rules_on(ctx, keyed, "SET lock_timeout = '1s'; DO $$ BEGIN CREATE TABLE w AS SELECT 1 AS x; END $$; DROP TABLE w;"), "");
+	assert_string_equal(check_rules_on(ctx, keyed, "SET lock_timeout = '1s'; DO $$ BEGIN CREATE TABLE w AS SELECT 1 AS x; END $$; DROP TABLE k;"),
+	                    "drop-table");
+}
+
 static void test_verdicts(void **state)
 {
 	struct mm_ctx *ctx = *state;
@@ -156,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test_setup_teardown(test_runner_detect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verdicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_context, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
