@@ -138,6 +138,25 @@ void mm_locks_alter_cmd(const PgQuery__AlterTableCmd *cmd, int pg_version, enum 
 			*work = c->indexname && c->indexname[0] ? MM_WORK_CATALOG : MM_WORK_BUILD;
 		return;
 	}
+	if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && cmd->def &&
+	    cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+		/* An inline CHECK is validated by a scan, even though the new column is all NULL; an
+		 * inline REFERENCES too once the column has a DEFAULT (even DEFAULT NULL): PostgreSQL
+		 * skips the validation only for a new column without one (transformAlterTableStmt), as
+		 * pg_stat_xact_user_tables shows (pg-facts §1a). The default's own rewrite is the
+		 * planner's to judge (its volatility). */
+		const PgQuery__ColumnDef *cd = cmd->def->column_def;
+		bool has_default = cd->raw_default != NULL, fk = false, check = false;
+		for (size_t k = 0; k < cd->n_constraints; k++) {
+			const PgQuery__Constraint *c = cd->constraints[k]->constraint;
+			has_default = has_default || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT;
+			fk = fk || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN;
+			check = check || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK;
+		}
+		if (check || (fk && has_default))
+			*work = MM_WORK_SCAN;
+		return;
+	}
 	for (size_t i = 0; i < MM_ARRAY_LEN(alter_locks); i++)
 		if (alter_locks[i].subtype == cmd->subtype) {
 			*lock = alter_locks[i].lock;

@@ -121,6 +121,22 @@ static int plan_split_constraint(struct mm_rule_ctx *r, const char *column, PgQu
 	return mm_rule_add_constraint(&sub);
 }
 
+/* An inline REFERENCES kept on the column (no default: PostgreSQL creates it valid without a
+ * scan) still takes SHARE ROW EXCLUSIVE on the referenced table for the catalog update. */
+static void lock_kept_references(struct mm_rule_ctx *r, struct mm_step *s, const struct coldef_parts *p)
+{
+	struct mm_arena *a = &r->ctx->arena;
+	for (size_t i = 0; i < p->keep.len; i++) {
+		const PgQuery__Constraint *c = ((PgQuery__Node *)mm_vec_at(&p->keep, i))->constraint;
+		if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN || !c->pktable)
+			continue;
+		const char *schema = c->pktable->schemaname && c->pktable->schemaname[0] ? c->pktable->schemaname : NULL;
+		const struct mm_table *t = mm_model_find_table(r->model, schema, c->pktable->relname);
+		mm_step_lock(r->ctx, s, t ? mm_sql_qname(a, t->schema, t->name) : mm_sql_qname(a, schema, c->pktable->relname),
+		             MM_LOCK_SHARE_ROW_EXCLUSIVE, MM_WORK_CATALOG);
+	}
+}
+
 static struct mm_step *last_step(struct mm_rule_ctx *r)
 {
 	return mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
@@ -164,6 +180,7 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 		mm_step_up(ctx, s, "%s", add_column_sql(r, cmd, cd, &p, false, true));
 		mm_step_down(ctx, s, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", r->qtable, qcol);
 		mm_step_lock(ctx, s, r->qtable, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
+		lock_kept_references(r, s, &p);
 		if (p.default_expr && !null_default)
 			mm_step_why(ctx, s,
 			            "PostgreSQL %d keeps a non-volatile default in the catalog (fast default, 11+): "
@@ -182,6 +199,7 @@ int mm_rule_add_column(struct mm_rule_ctx *r)
 		mm_step_up(ctx, s, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", r->qtable, qcol, dflt);
 		mm_step_down(ctx, s, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", r->qtable, qcol);
 		mm_step_lock(ctx, s, r->qtable, MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
+		lock_kept_references(r, s, &p);
 		if (ctx->opt.pg_version < 11)
 			mm_step_why(ctx, s, "before PostgreSQL 11 any default on a new column rewrites the table under "
 			                    "ACCESS EXCLUSIVE; a nullable column is a catalog update, and SET DEFAULT only "
