@@ -138,11 +138,18 @@ static const char *build_partitioned(struct mm_rule_ctx *r, const PgQuery__Index
 		           "    ALTER INDEX %s ATTACH PARTITION %s;\n"
 		           "END IF",
 		           mm_sql_literal(a, qpindex), mm_sql_literal(a, qindex), qindex, qpindex);
+		/* As pg_locks shows (tests/pg/fixtures/locks): the parent index SHARE UPDATE EXCLUSIVE
+		 * (ACCESS EXCLUSIVE before 12), the partition's index ACCESS EXCLUSIVE, which queries
+		 * planning on the partition wait for; both tables ACCESS SHARE. */
+		mm_step_lock(r->ctx, at, mm_sprintf(a, "index %s", qindex),
+		             r->ctx->opt.pg_version >= 12 ? MM_LOCK_SHARE_UPDATE_EXCLUSIVE : MM_LOCK_ACCESS_EXCLUSIVE,
+		             MM_WORK_CATALOG);
+		mm_step_lock(r->ctx, at, mm_sprintf(a, "index %s", qpindex), MM_LOCK_ACCESS_EXCLUSIVE, MM_WORK_CATALOG);
 		mm_step_lock(r->ctx, at, qtable, MM_LOCK_ACCESS_SHARE, MM_WORK_CATALOG);
 		mm_step_lock(r->ctx, at, mm_sql_qname(a, p->schema, p->name), MM_LOCK_ACCESS_SHARE, MM_WORK_CATALOG);
 		mm_step_why(r->ctx, at,
 		            "attaching takes SHARE UPDATE EXCLUSIVE on the parent index and ACCESS EXCLUSIVE "
-		            "on the partition's index only, not on the tables' data");
+		            "on the partition's index only, not on the tables' data: a catalog update");
 	}
 	return qindex;
 }
@@ -159,8 +166,16 @@ int mm_rule_create_index(struct mm_rule_ctx *r)
 	mm_vec_push(&r->ctx->arena, &chosen, (void *)name);
 	if (r->table && r->table->kind == MM_REL_PARTITIONED) {
 		if (!ix->relation->inh) {
-			/* CREATE INDEX ON ONLY: already catalog-only; nothing to build. */
-			return mm_rule_passthrough(r, "ON ONLY a partitioned table builds nothing: catalog only");
+			/* CREATE INDEX ON ONLY: SHARE on the parent only, nothing built (the lock authority
+			 * reads the statement alone and cannot tell a partitioned table from a plain one, where
+			 * ONLY still builds). */
+			int rc = mm_rule_passthrough(r, "ON ONLY a partitioned table builds nothing: a catalog update under SHARE "
+			                                "on the parent only; the index stays invalid until every partition's "
+			                                "index is attached (ALTER INDEX ... ATTACH PARTITION)");
+			struct mm_step *s = mm_vec_at(&r->plan->steps, r->plan->steps.len - 1);
+			for (size_t i = 0; i < s->locks.len; i++)
+				((struct mm_lock_use *)mm_vec_at(&s->locks, i))->work = MM_WORK_CATALOG;
+			return rc;
 		}
 		build_partitioned(r, ix, r->table, name, &chosen);
 		return 0;
