@@ -53,6 +53,7 @@ static const struct {
 	{ PG_QUERY__NODE__NODE_UPDATE_STMT, "unbatched-dml" },
 	{ PG_QUERY__NODE__NODE_DELETE_STMT, "unbatched-dml" },
 	{ PG_QUERY__NODE__NODE_MERGE_STMT, "unbatched-dml" },
+	{ PG_QUERY__NODE__NODE_INSERT_STMT, "unbatched-dml" }, /* INSERT ... SELECT: ROW EXCLUSIVE, many rows */
 	{ PG_QUERY__NODE__NODE_CLUSTER_STMT, "blocking-rewrite" },
 	{ PG_QUERY__NODE__NODE_VACUUM_STMT, "blocking-rewrite" },
 	{ PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT, "blocking-rewrite" },
@@ -280,6 +281,15 @@ static void naive_lock(struct mm_ctx *ctx, const struct mm_model *m, const struc
 	}
 }
 
+/* One table, qualified or not (a table the model does not know keeps the name as written). */
+static bool same_table(const char *a, const char *b)
+{
+	if (!b || mm_streq(a, b))
+		return true;
+	const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
+	return (!da && db && strcmp(db + 1, a) == 0) || (da && !db && strcmp(da + 1, b) == 0);
+}
+
 /* The step's other blocking locks, on other tables (an inline REFERENCES: the referenced
  * table's SHARE ROW EXCLUSIVE), as ", and MODE on TABLE" parts. */
 static const char *other_blocking(struct mm_ctx *ctx, const struct mm_vec *locks, const char *qtable)
@@ -287,7 +297,7 @@ static const char *other_blocking(struct mm_ctx *ctx, const struct mm_vec *locks
 	struct mm_buf b = MM_BUF_INIT;
 	for (size_t i = 0; i < locks->len; i++) {
 		const struct mm_lock_use *l = mm_vec_at(locks, i);
-		if (mm_lock_blocks_traffic(l->mode) && l->table && !mm_streq(l->table, qtable))
+		if (mm_lock_blocks_traffic(l->mode) && l->table && !same_table(l->table, qtable))
 			mm_buf_addf(&b, ", and %s on %s", mm_lock_name(l->mode), l->table);
 	}
 	return b.len ? ck_buf_take(&b, &ctx->arena) : "";
@@ -368,9 +378,9 @@ static void judge_change(struct ck_file *f, const struct ck_stmt *s, const struc
 	enum mm_work work;
 	const char *ltable;
 	naive_lock(ctx, f->c->model, ch, &lock, &work, &ltable);
-	/* ADD COLUMN scans only to validate an inline CHECK or REFERENCES, which the planner plans as
-	 * an ADD CONSTRAINT change of its own: judged there, not twice. */
-	if (ch->kind == MM_CH_ADD_COLUMN && work == MM_WORK_SCAN)
+	/* ADD COLUMN scans or builds only for an inline CHECK, REFERENCES, UNIQUE or PRIMARY KEY,
+	 * which the planner plans as an ADD CONSTRAINT change of its own: judged there, not twice. */
+	if (ch->kind == MM_CH_ADD_COLUMN && (work == MM_WORK_SCAN || work == MM_WORK_BUILD))
 		work = MM_WORK_CATALOG;
 	if (ltable)
 		qtable = ltable; /* the table the strongest lock is on (ATTACH PARTITION: the partition) */

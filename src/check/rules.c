@@ -103,13 +103,14 @@ static const struct mm_check_rule rules[] = {
 	  "the migration tool's own transaction, see concurrently-in-transaction); mkmig runs it on its own, "
 	  "outside one. From 12 it may run in a transaction, but the new value is usable only after commit.",
 	  NULL },
-	{ "unbatched-dml", LOCK, "UPDATE or DELETE of a whole table in one statement",
+	{ "unbatched-dml", LOCK, "UPDATE, DELETE or INSERT ... SELECT of many rows in one statement",
 	  "One UPDATE or DELETE of every row holds the row locks of all of them until it commits (blocking "
 	  "concurrent writes of those rows), keeps one snapshot open for the whole table (VACUUM cannot clean "
 	  "up behind it) and, inside a migration's transaction, keeps the migration's other locks that long. "
 	  "Do it in batches that commit one by one, keyed on the primary key (mkmig's backfills do). A "
 	  "statement whose WHERE pins the primary key or a unique index by equality (WHERE id = 42) changes one "
-	  "row at most and is not flagged.",
+	  "row at most and is not flagged. An INSERT ... SELECT of many rows is the same: mkmig batches one "
+	  "that reads exactly one table, and says so where it cannot.",
 	  "strong_migrations backfill in transaction" },
 	{ "blocking-rewrite", LOCK, "a statement that rewrites the table while reads and writes are blocked",
 	  "CLUSTER, VACUUM FULL, ALTER TABLE SET TABLESPACE / SET LOGGED / SET ACCESS METHOD and REFRESH "

@@ -146,14 +146,19 @@ void mm_locks_alter_cmd(const PgQuery__AlterTableCmd *cmd, int pg_version, enum 
 		 * pg_stat_xact_user_tables shows (pg-facts §1a). The default's own rewrite is the
 		 * planner's to judge (its volatility). */
 		const PgQuery__ColumnDef *cd = cmd->def->column_def;
-		bool has_default = cd->raw_default != NULL, fk = false, check = false;
+		bool has_default = cd->raw_default != NULL, fk = false, check = false, unique = false;
 		for (size_t k = 0; k < cd->n_constraints; k++) {
 			const PgQuery__Constraint *c = cd->constraints[k]->constraint;
 			has_default = has_default || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT;
 			fk = fk || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN;
 			check = check || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK;
+			unique = unique || c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
+			         c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
 		}
-		if (check || (fk && has_default))
+		/* An inline UNIQUE / PRIMARY KEY builds its index under the ACCESS EXCLUSIVE. */
+		if (unique)
+			*work = MM_WORK_BUILD;
+		else if (check || (fk && has_default))
 			*work = MM_WORK_SCAN;
 		return;
 	}

@@ -141,6 +141,7 @@ static void test_facts(void **state)
 		{ "ALTER TABLE o ADD COLUMN c bigint DEFAULT NULL REFERENCES c (id)", 15,
 		  "o=ACCESS EXCLUSIVE/full table scan; c=SHARE ROW EXCLUSIVE/full table scan" },
 		{ "ALTER TABLE o ADD COLUMN n int CHECK (n > 0)", 15, "o=ACCESS EXCLUSIVE/full table scan" },
+		{ "ALTER TABLE o ADD COLUMN n int UNIQUE", 15, "o=ACCESS EXCLUSIVE/index build" },
 		{ "COMMENT ON TABLE t IS 'x'", 15, "t=SHARE UPDATE EXCLUSIVE/catalog update only" },
 		{ "CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()", 15,
 		  "t=SHARE ROW EXCLUSIVE/catalog update only" },
