@@ -54,12 +54,23 @@ static void scan_body(struct ck_file *f, const char *body, size_t off)
 			k += 3;
 		if (k >= n || !t[k].ident)
 			continue;
-		struct do_table *d = mm_alloc(a, sizeof(*d));
-		d->name = word(a, body, &t[k]);
+		const char *schema = NULL, *name = word(a, body, &t[k]);
 		if (k + 2 < n && t[k + 1].ch == '.' && t[k + 2].ident) {
-			d->schema = d->name;
-			d->name = word(a, body, &t[k + 2]);
+			schema = name;
+			name = word(a, body, &t[k + 2]);
 		}
+		/* The first creation is the one that counts (mkmig's output makes its progress table
+		 * in every batched step): one entry per name keeps the lookups short. */
+		bool known = false;
+		for (size_t i2 = 0; i2 < f->c->do_tables.len && !known; i2++) {
+			const struct do_table *e = mm_vec_at(&f->c->do_tables, i2);
+			known = strcmp(e->name, name) == 0 && mm_streq(e->schema, schema);
+		}
+		if (known)
+			continue;
+		struct do_table *d = mm_alloc(a, sizeof(*d));
+		d->schema = schema;
+		d->name = name;
 		d->file = f->c->nfiles;
 		d->off = off;
 		mm_vec_push(a, &f->c->do_tables, d);
