@@ -198,10 +198,17 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
 	bool retry = mm_step_needs_retry(s, dir);
 	switch (unit) {
 	case MM_UNIT_BATCH:
-		/* Each batch waits for row locks at most lock_timeout and retries; the whole DO runs as
-		 * long as the table needs, so no statement_timeout. */
+		/* Each batch waits for row locks at most lock_timeout and retries; the whole call runs
+		 * as long as the table needs, so no statement_timeout. A runner that sends the unit as
+		 * one string gets the pg_temp.mkmig_batch call in a DO block that creates it. */
 		nontx_settings(st, mm_sprintf(&ctx->arena, "'%dms'", lock_timeout_ms), out);
-		emit_statements(stmts, st, out);
+		if (st->one_string && mm_step_needs_batch_helper(s, dir)) {
+			body_begin(st, out);
+			mm_emit_batch_wrapped(ctx, mm_vec_at(stmts, 0), out);
+			body_end(st, out);
+		} else {
+			emit_statements(stmts, st, out);
+		}
 		nontx_reset(st, out);
 		return;
 	case MM_UNIT_NONTX:

@@ -80,44 +80,47 @@ static bool modifying_cte(const PgQuery__WithClause *w)
 }
 
 /* now() and its kin are the time the statement started; in batches, each batch's transaction
- * would see its own. They are pinned to mkmig_now, set once when the loop starts (a re-run after
- * an interruption sets it again). Precision forms (CURRENT_TIMESTAMP(0)) are left as written. */
+ * would see its own. They are pinned to the now() of the call that runs the batches: $3 of the
+ * batch statement pg_temp.mkmig_batch executes (src/emit/batch.c), mkmig_now in the ctid DO
+ * block; a re-run after an interruption takes it again. Precision forms (CURRENT_TIMESTAMP(0))
+ * are left as written. */
 static const struct {
 	PgQuery__SQLValueFunctionOp op;
-	const char *expr;
+	const char *cast;
 } pinned_svf[] = {
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP, "mkmig_now" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE, "mkmig_now::date" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME, "mkmig_now::timetz" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP, "mkmig_now::timestamp" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME, "mkmig_now::time" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP, "" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE, "::date" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME, "::timetz" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP, "::timestamp" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME, "::time" },
 };
 static const char *const pinned_funcs[] = { "now", "transaction_timestamp", "statement_timestamp" };
 
 struct pin {
 	struct mm_ctx *ctx;
+	const char *now;   /* what the pinned time is called */
 	bool pinned;
 };
 
 static bool pin_now(PgQuery__Node *n, void *arg)
 {
 	struct pin *p = arg;
-	const char *expr = NULL;
+	const char *cast = NULL;
 	if (n->node_case == PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION) {
 		for (size_t i = 0; i < MM_ARRAY_LEN(pinned_svf); i++)
 			if (pinned_svf[i].op == n->sqlvalue_function->op)
-				expr = pinned_svf[i].expr;
+				cast = pinned_svf[i].cast;
 	} else if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL && n->func_call->n_args == 0 && !n->func_call->over) {
 		const PgQuery__FuncCall *f = n->func_call;
 		const PgQuery__Node *last = f->funcname[f->n_funcname - 1];
 		bool catalog = f->n_funcname == 1 || (f->n_funcname == 2 && strcmp(f->funcname[0]->string->sval, "pg_catalog") == 0);
 		for (size_t i = 0; catalog && last->node_case == PG_QUERY__NODE__NODE_STRING && i < MM_ARRAY_LEN(pinned_funcs); i++)
 			if (strcmp(last->string->sval, pinned_funcs[i]) == 0)
-				expr = "mkmig_now";
+				cast = "";
 	}
-	if (!expr)
+	if (!cast)
 		return true;
-	PgQuery__Node *e = mm_sql_parse_expr(p->ctx, expr);
+	PgQuery__Node *e = mm_sql_parse_expr(p->ctx, mm_sprintf(&p->ctx->arena, "%s%s", p->now, cast));
 	if (!e)
 		MM_BUG("pinned time does not parse");
 	*n = *e;
@@ -375,7 +378,7 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	                       ? mm_rule_key_update_collect(r, mm_sprintf(a, "update_%zu_%zu", r->ch->stmt->off, r->index), t.ref)
 	                       : NULL;
 	/* On a copy of the statement: the node is also the change's record of what was written. */
-	struct pin pin = { .ctx = r->ctx };
+	struct pin pin = { .ctx = r->ctx, .now = has_key ? "$3" : "mkmig_now" };
 	PgQuery__Node *copy = mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement");
 	if (copy)
 		mm_sql_walk(copy, pin_now, &pin);
@@ -396,7 +399,6 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 		.from = work ? work : t.rel->inh ? r->qtable : mm_sprintf(a, "ONLY %s", r->qtable),
 		.write_sql = batch_write(r, &t, &cols),
 		.once = true,
-		.declare = pin.pinned ? "mkmig_now timestamptz := pg_catalog.now();\n" : NULL,
 		.title = mm_sprintf(a, "%s, in batches of %ld keys", mm_change_sql(r), o->batch_size),
 		.why = mm_sprintf(a,
 		                  "one statement would hold the row locks of every row it changes until it commits; the same "
