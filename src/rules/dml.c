@@ -98,7 +98,7 @@ static const char *const pinned_funcs[] = { "now", "transaction_timestamp", "sta
 
 struct pin {
 	struct mm_ctx *ctx;
-	const char *now;   /* what the pinned time is called */
+	const char *now;   /* what the pinned time is called; NULL: only look for one */
 	bool pinned;
 };
 
@@ -120,11 +120,13 @@ static bool pin_now(PgQuery__Node *n, void *arg)
 	}
 	if (!cast)
 		return true;
+	p->pinned = true;
+	if (!p->now)
+		return false;
 	PgQuery__Node *e = mm_sql_parse_expr(p->ctx, mm_sprintf(&p->ctx->arena, "%s%s", p->now, cast));
 	if (!e)
 		MM_BUG("pinned time does not parse");
 	*n = *e;
-	p->pinned = true;
 	return false;
 }
 
@@ -202,21 +204,72 @@ static PgQuery__Node *range_node(struct mm_arena *a, const char *name)
 	return n;
 }
 
+static PgQuery__Node *column_ref(struct mm_arena *a, const char *rel, const char *col)
+{
+	PgQuery__ColumnRef *c = mm_alloc(a, sizeof(*c));
+	pg_query__column_ref__init(c);
+	c->n_fields = 2;
+	c->fields = mm_alloc(a, 2 * sizeof(*c->fields));
+	c->fields[0] = mm_sql_string_node(a, rel);
+	c->fields[1] = mm_sql_string_node(a, col);
+	c->location = -1;
+	PgQuery__Node *n = mm_alloc(a, sizeof(*n));
+	pg_query__node__init(n);
+	n->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	n->column_ref = c;
+	return n;
+}
+
+/* (ref.k1, ...) as a row, or ref.k1 alone: one side of the key condition. */
+static PgQuery__Node *key_side(struct mm_arena *a, PgQuery__Node **items, size_t n)
+{
+	if (n == 1)
+		return items[0];
+	PgQuery__RowExpr *row = mm_alloc(a, sizeof(*row));
+	pg_query__row_expr__init(row);
+	row->n_args = n;
+	row->args = items;
+	row->row_format = PG_QUERY__COERCION_FORM__COERCE_IMPLICIT_CAST;
+	row->location = -1;
+	PgQuery__Node *node = mm_alloc(a, sizeof(*node));
+	pg_query__node__init(node);
+	node->node_case = PG_QUERY__NODE__NODE_ROW_EXPR;
+	node->row_expr = row;
+	return node;
+}
+
+/* (ref.k1, ...) = (mkmig_keys.mkmig_k1, ...) over the primary key of table, built as the tree
+ * the parser would give (one per batched statement: cheaper than printing and parsing it). */
+static PgQuery__Node *key_eq(struct mm_arena *a, const struct mm_table *table, const char *ref)
+{
+	const struct mm_constraint *pk = mm_table_primary_key(table);
+	size_t n = pk->columns.len;
+	PgQuery__Node **l = mm_alloc(a, n * sizeof(*l)), **k = mm_alloc(a, n * sizeof(*k));
+	for (size_t i = 0; i < n; i++) {
+		l[i] = column_ref(a, ref, mm_vec_at(&pk->columns, i));
+		k[i] = column_ref(a, "mkmig_keys", mm_sprintf(a, "mkmig_k%zu", i + 1));
+	}
+	PgQuery__AExpr *e = mm_alloc(a, sizeof(*e));
+	pg_query__a__expr__init(e);
+	e->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+	e->n_name = 1;
+	e->name = mm_alloc(a, sizeof(*e->name));
+	e->name[0] = mm_sql_string_node(a, "=");
+	e->lexpr = key_side(a, l, n);
+	e->rexpr = key_side(a, k, n);
+	e->location = -1;
+	PgQuery__Node *node = mm_alloc(a, sizeof(*node));
+	pg_query__node__init(node);
+	node->node_case = PG_QUERY__NODE__NODE_A_EXPR;
+	node->a_expr = e;
+	return node;
+}
+
 /* The statement as written, joined with this batch's keys, ending in RETURNING 1. */
-static const char *batch_write(struct mm_rule_ctx *r, const struct target *t, const struct mm_vec *cols)
+static const char *batch_write(struct mm_rule_ctx *r, const struct target *t)
 {
 	struct mm_arena *a = &r->ctx->arena;
-	struct mm_buf b = MM_BUF_INIT;
-	for (size_t i = 0; i < cols->len; i++)
-		mm_buf_addf(&b, "%s%s.%s", i ? ", " : "(", mm_sql_ident(a, t->ref), (const char *)mm_vec_at(cols, i));
-	mm_buf_adds(&b, ") = (");
-	for (size_t i = 0; i < cols->len; i++)
-		mm_buf_addf(&b, "%smkmig_keys.mkmig_k%zu", i ? ", " : "", i + 1);
-	mm_buf_adds(&b, ")");
-	PgQuery__Node *keyeq = mm_sql_parse_expr(r->ctx, mm_buf_arena(&b, a));
-	mm_buf_release(&b);
-	if (!keyeq)
-		MM_BUG("key condition does not parse");
+	PgQuery__Node *keyeq = key_eq(a, r->table, t->ref);
 	PgQuery__Node **from = mm_alloc(a, (t->n_from + 1) * sizeof(*from));
 	from[0] = range_node(a, "mkmig_keys");
 	if (t->n_from)
@@ -378,8 +431,10 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	                       ? mm_rule_key_update_collect(r, mm_sprintf(a, "update_%zu_%zu", r->ch->stmt->off, r->index), t.ref)
 	                       : NULL;
 	/* On a copy of the statement: the node is also the change's record of what was written. */
-	struct pin pin = { .ctx = r->ctx, .now = has_key ? "$3" : "mkmig_now" };
-	PgQuery__Node *copy = mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement");
+	struct pin pin = { .ctx = r->ctx }; /* looked for first: most statements have none to pin */
+	mm_sql_walk(r->ch->node, pin_now, &pin);
+	PgQuery__Node *copy = pin.pinned ? mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement") : NULL;
+	pin = (struct pin){ .ctx = r->ctx, .now = has_key ? "$3" : "mkmig_now" };
 	if (copy)
 		mm_sql_walk(copy, pin_now, &pin);
 	struct target t2;
@@ -397,7 +452,7 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	struct mm_batch_spec sp = {
 		.label = label,
 		.from = work ? work : t.rel->inh ? r->qtable : mm_sprintf(a, "ONLY %s", r->qtable),
-		.write_sql = batch_write(r, &t, &cols),
+		.write_sql = batch_write(r, &t),
 		.once = true,
 		.title = mm_sprintf(a, "%s, in batches of %ld keys", mm_change_sql(r), o->batch_size),
 		.why = mm_sprintf(a,
@@ -498,15 +553,7 @@ int mm_rule_insert_select(struct mm_rule_ctx *r)
 	/* The statement as written, its SELECT restricted to this batch's source keys. */
 	const char *ref = src->alias && src->alias->aliasname ? src->alias->aliasname : src->relname;
 	struct target t = { .rel = src, .from = sel->from_clause, .n_from = 1, .where = sel->where_clause, .ref = ref };
-	struct mm_buf b = MM_BUF_INIT;
-	for (size_t i = 0; i < cols.len; i++)
-		mm_buf_addf(&b, "%s%s.%s", i ? ", " : "(", mm_sql_ident(a, ref), (const char *)mm_vec_at(&cols, i));
-	mm_buf_adds(&b, ") = (");
-	for (size_t i = 0; i < cols.len; i++)
-		mm_buf_addf(&b, "%smkmig_keys.mkmig_k%zu", i ? ", " : "", i + 1);
-	mm_buf_adds(&b, ")");
-	PgQuery__Node *keyeq = mm_sql_parse_expr(r->ctx, mm_buf_arena(&b, a));
-	mm_buf_release(&b);
+	PgQuery__Node *keyeq = key_eq(a, st, ref);
 	PgQuery__SelectStmt *s2 = mm_alloc(a, sizeof(*s2));
 	*s2 = *sel;
 	s2->n_from_clause = 2;
