@@ -14,12 +14,16 @@
  * input, and a literal may hold a newline (ADD VALUE 'a<newline>b'). */
 static void comment(struct mm_buf *out, const char *prefix, const char *text)
 {
-	mm_buf_addf(out, "-- %s", prefix);
-	for (const char *p = text; *p; p++) {
+	mm_buf_adds(out, "-- ");
+	mm_buf_adds(out, prefix);
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\r\n");
+		mm_buf_add(out, p, n);
+		p += n;
 		if (*p == '\n')
 			mm_buf_adds(out, "\n--   ");
-		else if (*p != '\r')
-			mm_buf_addch(out, *p);
+		if (*p)
+			p++;
 	}
 	mm_buf_addch(out, '\n');
 }

@@ -98,8 +98,9 @@ static void add_batch_query(struct mm_buf *b, struct mm_arena *a, const struct m
 	            after ? mm_sprintf(a, " WHERE (%s) > (%s)", keycols, each_key(a, cols, types, "$2[#]::%")) : "",
 	            keycols);
 	mm_buf_addf(b, "%s), mkmig_written AS (\n", indent);
-	mm_buf_addf(b, "%s    %s\n", indent, sp->write_sql);
-	mm_buf_addf(b, "%s)\n", indent);
+	const char *parts[] = { indent, "    ", sp->write_sql, "\n", indent, ")\n" };
+	for (size_t i = 0; i < MM_ARRAY_LEN(parts); i++)
+		mm_buf_adds(b, parts[i]);
 	mm_buf_addf(b, "%sSELECT (SELECT ARRAY[%s] FROM mkmig_keys ORDER BY %s LIMIT 1), (SELECT count(*) FROM mkmig_keys), "
 	               "(SELECT count(*) FROM mkmig_written)\n",
 	            indent, each_key(a, cols, NULL, "mkmig_k#::text"), each_key(a, cols, NULL, "mkmig_k# DESC"));
@@ -162,15 +163,18 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 		mm_buf_addf(&b, ", sleep_ms => %d", o->batch_sleep_ms);
 	if (o->max_replica_lag_ms > 0)
 		mm_buf_addf(&b, ", max_lag_ms => %d", o->max_replica_lag_ms);
-	mm_buf_addf(&b, ",\n    first_batch => %s\n%s    %s,\n    next_batch => %s\n%s    %s", tag, first.buf, tag, tag,
-	            next.buf, tag);
+	/* The statements are long: copied, not formatted. */
+	const char *parts[] = { ",\n    first_batch => ", tag, "\n", first.buf, "    ", tag,
+		                ",\n    next_batch => ", tag, "\n", next.buf, "    ", tag };
+	for (size_t i = 0; i < MM_ARRAY_LEN(parts); i++)
+		mm_buf_adds(&b, parts[i]);
 	if (sp->row_expr)
 		add_row_check(&b, a, r->qtable, &cols, &types, sp->pending_sql, sp->row_expr, tag);
 	mm_buf_adds(&b, ")");
 	mm_buf_release(&first);
 	mm_buf_release(&next);
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, sp->phase, MM_UNIT_BATCH, sp->title);
-	mm_step_up(r->ctx, s, "%s", mm_buf_arena(&b, a));
+	mm_vec_push(a, &s->up, mm_buf_arena(&b, a));
 	mm_buf_release(&b);
 	s->batch_call = true;
 	mm_step_lock(r->ctx, s, r->qtable, MM_LOCK_ROW_EXCLUSIVE, MM_WORK_BATCHES);

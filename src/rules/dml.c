@@ -142,8 +142,21 @@ static bool sets_key(struct mm_rule_ctx *r)
 	return false;
 }
 
-/* Why the statement must run as one (NULL: it can be batched). */
-static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool is_update, bool has_key)
+struct self_or_now {
+	struct self_ref self;
+	struct pin now;
+};
+
+/* One walk for both questions: does the statement read its table again, does it call now()? */
+static bool find_self_or_now(PgQuery__Node *n, void *arg)
+{
+	struct self_or_now *q = arg;
+	return find_self(n, &q->self) && pin_now(n, &q->now);
+}
+
+/* Why the statement must run as one (NULL: it can be batched); whether it calls now(). */
+static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool is_update, bool has_key,
+                             bool *calls_now)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	if (t->n_returning)
@@ -152,8 +165,10 @@ static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool
 		return "a data-modifying WITH runs once, not per batch";
 	if (t->where && t->where->node_case == PG_QUERY__NODE__NODE_CURRENT_OF_EXPR)
 		return "WHERE CURRENT OF names one row of a cursor";
-	struct self_ref s = { .t = t };
-	mm_sql_walk(r->ch->node, find_self, &s);
+	struct self_or_now q = { .self = { .t = t }, .now = { .ctx = r->ctx } };
+	mm_sql_walk(r->ch->node, find_self_or_now, &q);
+	const struct self_ref s = q.self;
+	*calls_now = q.now.pinned;
 	if (s.found)
 		return mm_sprintf(a, "the statement reads %s again (a self-join or subquery): a batch would see rows earlier "
 		                     "batches already changed",
@@ -423,7 +438,8 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	target_of(r->ch->node, &t);
 	struct mm_vec cols = { 0 };
 	bool has_key = mm_rule_batch_key(r, &cols, NULL);
-	const char *why = why_whole(r, &t, is_update, has_key);
+	bool calls_now = false;
+	const char *why = why_whole(r, &t, is_update, has_key, &calls_now);
 	if (why)
 		return whole(r, why);
 	/* Collected with the statement as written: its now() is the collecting transaction's. */
@@ -431,10 +447,8 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	                       ? mm_rule_key_update_collect(r, mm_sprintf(a, "update_%zu_%zu", r->ch->stmt->off, r->index), t.ref)
 	                       : NULL;
 	/* On a copy of the statement: the node is also the change's record of what was written. */
-	struct pin pin = { .ctx = r->ctx }; /* looked for first: most statements have none to pin */
-	mm_sql_walk(r->ch->node, pin_now, &pin);
-	PgQuery__Node *copy = pin.pinned ? mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement") : NULL;
-	pin = (struct pin){ .ctx = r->ctx, .now = has_key ? "$3" : "mkmig_now" };
+	PgQuery__Node *copy = calls_now ? mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement") : NULL;
+	struct pin pin = { .ctx = r->ctx, .now = has_key ? "$3" : "mkmig_now" };
 	if (copy)
 		mm_sql_walk(copy, pin_now, &pin);
 	struct target t2;
