@@ -391,13 +391,15 @@ char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
 	 * an expression, numeric(a - b, 2), printed as numeric(, 2)) yields text that does not parse.
 	 * Refuse it here rather than emit a script PostgreSQL cannot read (design contract 6). */
 	if (out) {
-		PgQueryParseResult pr = pg_query_parse(out);
+		/* The parser splitting the text raises the same errors as a parse, without building a
+		 * JSON tree nobody reads. */
+		PgQuerySplitResult pr = pg_query_split_with_parser(out);
 		if (pr.error) {
 			mm_error(ctx, NULL, 0, 0, "cannot reproduce a statement: PostgreSQL's deparser printed SQL that "
 			         "does not parse (%s): %s", pr.error->message, out);
 			out = NULL;
 		}
-		pg_query_free_parse_result(pr);
+		pg_query_free_split_result(pr);
 	}
 	return out;
 }
@@ -428,9 +430,15 @@ static char *deparse_in_select(struct mm_ctx *ctx, PgQuery__Node *val, const cha
 	return s + pl;
 }
 
-char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
+static char *deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
 {
 	return deparse_in_select(ctx, expr, "SELECT ");
+}
+
+/* Defaults and checks repeat ("DEFAULT 0", "DEFAULT now()") across a schema. */
+char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
+{
+	return mm_sql_deparse_memo(ctx, "expr", expr, NULL, 0, deparse_expr);
 }
 
 /* A type name's shape without its location: names, constant typmods, array bounds, flags.
@@ -550,34 +558,34 @@ long mm_sql_scan(struct mm_ctx *ctx, const char *text, struct mm_token **out)
 
 /* --- keywords ----------------------------------------------------------------------------- */
 
+/* PostgreSQL's own keyword table and its perfect-hash lookup (src/common/kwlookup.c), which
+ * libpg_query exports: quote_identifier() asks exactly this. pg_query.h does not declare them,
+ * so the shape of src/include/common/kwlookup.h is repeated here; a scan per identifier (a
+ * protobuf round trip) cost a tenth of `mkmig check`. tests/unit checks it against the scanner. */
+struct ScanKeywordList {
+	const char *kw_string;
+	const uint16_t *kw_offsets;
+	int (*hash)(const void *key, size_t keylen);
+	int num_keywords;
+	int max_kw_len;
+};
+extern const struct ScanKeywordList ScanKeywords;
+extern const uint8_t ScanKeywordCategories[];
+int ScanKeywordLookup(const char *str, const struct ScanKeywordList *keywords);
+
 enum mm_keyword_kind mm_sql_keyword_kind(const char *word)
 {
-	static const enum mm_keyword_kind map[] = {
-		[PG_QUERY__KEYWORD_KIND__NO_KEYWORD] = MM_KW_NONE,
-		[PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD] = MM_KW_UNRESERVED,
-		[PG_QUERY__KEYWORD_KIND__COL_NAME_KEYWORD] = MM_KW_COL_NAME,
-		[PG_QUERY__KEYWORD_KIND__TYPE_FUNC_NAME_KEYWORD] = MM_KW_TYPE_FUNC,
-		[PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD] = MM_KW_RESERVED,
-	};
-	/* Keywords are ASCII letters and underscores, at most 17 of them ("current_timestamp"):
-	 * anything else is no keyword, without a trip through the scanner. */
+	/* ScanKeywordCategories holds UNRESERVED_KEYWORD .. RESERVED_KEYWORD (src/include/common/keywords.h). */
+	static const enum mm_keyword_kind map[] = { MM_KW_UNRESERVED, MM_KW_COL_NAME, MM_KW_TYPE_FUNC, MM_KW_RESERVED };
+	/* Keywords are ASCII letters and underscores, at most 17 of them ("current_timestamp"). */
 	size_t len = 0;
 	for (const char *p = word; *p; p++, len++)
 		if (len > 24 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
 			return MM_KW_NONE;
 	if (!len)
 		return MM_KW_NONE;
-	PgQueryScanResult r = pg_query_scan(word);
-	enum mm_keyword_kind kind = MM_KW_NONE;
-	if (!r.error) {
-		PgQuery__ScanResult *sr =
-		    pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
-		if (sr && sr->n_tokens == 1 && (size_t)sr->tokens[0]->end == strlen(word) &&
-		    (size_t)sr->tokens[0]->keyword_kind < MM_ARRAY_LEN(map))
-			kind = map[sr->tokens[0]->keyword_kind];
-		if (sr)
-			pg_query__scan_result__free_unpacked(sr, NULL);
-	}
-	pg_query_free_scan_result(r);
-	return kind;
+	int i = ScanKeywordLookup(word, &ScanKeywords);
+	if (i < 0 || ScanKeywordCategories[i] >= MM_ARRAY_LEN(map))
+		return MM_KW_NONE;
+	return map[ScanKeywordCategories[i]];
 }

@@ -7,6 +7,8 @@
 
 #include "mkmig/sql.h"
 
+#include <pg_query.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +147,51 @@ static void test_quote_ident(void **state)
 	assert_string_equal(mm_sql_literal(a, "a\\b"), "E'a\\\\b'");
 }
 
+/* mm_sql_keyword_kind reads PostgreSQL's keyword table directly; it must classify every keyword
+ * (and its capitalised spelling) exactly as the scanner does. */
+struct ScanKeywordList {
+	const char *kw_string;
+	const uint16_t *kw_offsets;
+	int (*hash)(const void *key, size_t keylen);
+	int num_keywords;
+	int max_kw_len;
+};
+extern const struct ScanKeywordList ScanKeywords;
+
+static enum mm_keyword_kind scanned_kind(const char *w)
+{
+	static const enum mm_keyword_kind map[] = { MM_KW_NONE, MM_KW_UNRESERVED, MM_KW_COL_NAME, MM_KW_TYPE_FUNC,
+	                                            MM_KW_RESERVED };
+	enum mm_keyword_kind k = MM_KW_NONE;
+	PgQueryScanResult r = pg_query_scan(w);
+	assert_null(r.error);
+	PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	if (sr->n_tokens == 1 && (size_t)sr->tokens[0]->end == strlen(w))
+		k = map[sr->tokens[0]->keyword_kind];
+	pg_query__scan_result__free_unpacked(sr, NULL);
+	pg_query_free_scan_result(r);
+	return k;
+}
+
+static void test_keyword_kinds(void **state)
+{
+	(void)state;
+	assert_true(ScanKeywords.num_keywords > 400);
+	for (int i = 0; i < ScanKeywords.num_keywords; i++) {
+		char w[64];
+		snprintf(w, sizeof(w), "%s", ScanKeywords.kw_string + ScanKeywords.kw_offsets[i]);
+		assert_int_equal(mm_sql_keyword_kind(w), scanned_kind(w));
+		assert_int_not_equal(mm_sql_keyword_kind(w), MM_KW_NONE);
+		w[0] = (char)(w[0] - 'a' + 'A');
+		assert_int_equal(mm_sql_keyword_kind(w), scanned_kind(w));
+	}
+	static const char *const others[] = { "users", "account_id", "x", "tbl_1", "customer", "selects", "émoji" };
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
+		assert_int_equal(mm_sql_keyword_kind(others[i]), MM_KW_NONE);
+	assert_int_equal(mm_sql_keyword_kind("name"), MM_KW_UNRESERVED);
+	assert_int_equal(mm_sql_keyword_kind("Select"), MM_KW_RESERVED);
+}
+
 static void test_names(void **state)
 {
 	struct mm_ctx *ctx = *state;
@@ -197,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unterminated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_ident, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test(test_keyword_kinds),
 		cmocka_unit_test_setup_teardown(test_deparse_round_trip, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);

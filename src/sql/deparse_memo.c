@@ -1,0 +1,214 @@
+/*
+ * deparse_memo.c — deparse a tree once per shape.
+ *
+ * Each deparse is a protobuf round trip through libpg_query (pack, unpack, print, re-parse to
+ * check): the model deparses every index, constraint and default it learns, which made that
+ * round trip a third of `mkmig check`. A schema repeats a few shapes thousands of times
+ * ("FOREIGN KEY (account_id) REFERENCES <table> (id)", "DEFAULT 0"), differing only in names or
+ * source locations. The shape is the tree serialised field by field from the protobuf-c
+ * descriptors (every field of every node, so no hand-kept list can miss one), without locations,
+ * which the deparser never prints; names the caller marks are swapped for numbered placeholders
+ * first and put back, quoted as quote_identifier() would, into the memoised text.
+ */
+#include "mkmig/sql.h"
+
+#include <string.h>
+
+#define PLACEHOLDER "mkmig_tpl_"
+
+static void add_uint(struct mm_buf *b, unsigned long long v, char tag)
+{
+	char tmp[24];
+	size_t n = 0;
+	tmp[n++] = tag;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	/* digits were written backwards after the tag */
+	for (size_t i = 1, j = n - 1; i < j; i++, j--) {
+		char c = tmp[i];
+		tmp[i] = tmp[j];
+		tmp[j] = c;
+	}
+	mm_buf_add(b, tmp, n);
+}
+
+static void shape_message(const ProtobufCMessage *msg, struct mm_buf *b);
+
+/* One value of a field; p points at it (an element of the array when repeated). */
+static void shape_value(const ProtobufCFieldDescriptor *f, const void *p, struct mm_buf *b)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_ENUM:
+		add_uint(b, (unsigned long long)(long long)*(const int32_t *)p, 'i');
+		break;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_FLOAT: /* the bits: equal bits print equally */
+		add_uint(b, *(const uint32_t *)p, 'u');
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		add_uint(b, *(const uint64_t *)p, 'l');
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		mm_buf_addch(b, *(const protobuf_c_boolean *)p ? 'T' : 'F');
+		break;
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(const char *const *)p;
+		if (!s) {
+			mm_buf_addch(b, 'N');
+			break;
+		}
+		size_t n = strlen(s);
+		add_uint(b, n, 's');
+		mm_buf_addch(b, ':');
+		mm_buf_add(b, s, n);
+		break;
+	}
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *d = p;
+		add_uint(b, d->len, 'b');
+		for (size_t i = 0; i < d->len; i++)
+			add_uint(b, d->data[i], ',');
+		break;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
+		if (!sub) {
+			mm_buf_addch(b, 'N');
+			break;
+		}
+		mm_buf_addch(b, '{');
+		shape_message(sub, b);
+		mm_buf_addch(b, '}');
+		break;
+	}
+	}
+}
+
+/* Bytes per element of a repeated field, by protobuf-c type. */
+static const unsigned char value_size[] = {
+	[PROTOBUF_C_TYPE_INT32] = 4,    [PROTOBUF_C_TYPE_SINT32] = 4,
+	[PROTOBUF_C_TYPE_SFIXED32] = 4, [PROTOBUF_C_TYPE_INT64] = 8,
+	[PROTOBUF_C_TYPE_SINT64] = 8,   [PROTOBUF_C_TYPE_SFIXED64] = 8,
+	[PROTOBUF_C_TYPE_UINT32] = 4,   [PROTOBUF_C_TYPE_FIXED32] = 4,
+	[PROTOBUF_C_TYPE_UINT64] = 8,   [PROTOBUF_C_TYPE_FIXED64] = 8,
+	[PROTOBUF_C_TYPE_FLOAT] = 4,    [PROTOBUF_C_TYPE_DOUBLE] = 8,
+	[PROTOBUF_C_TYPE_BOOL] = sizeof(protobuf_c_boolean),
+	[PROTOBUF_C_TYPE_ENUM] = 4,
+	[PROTOBUF_C_TYPE_STRING] = sizeof(char *),
+	[PROTOBUF_C_TYPE_BYTES] = sizeof(ProtobufCBinaryData),
+	[PROTOBUF_C_TYPE_MESSAGE] = sizeof(void *),
+};
+
+static void shape_message(const ProtobufCMessage *msg, struct mm_buf *b)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	const char *base = (const char *)msg;
+	add_uint(b, (unsigned long long)(uintptr_t)d, 'm');
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (strcmp(f->name, "location") == 0)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			const char *arr = *(const char *const *)(base + f->offset);
+			size_t sz = value_size[f->type];
+			add_uint(b, n, '[');
+			for (size_t k = 0; k < n; k++)
+				shape_value(f, arr + k * sz, b);
+			mm_buf_addch(b, ']');
+		} else if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
+			if (which == f->id)
+				shape_value(f, base + f->offset, b);
+		} else {
+			shape_value(f, base + f->offset, b);
+		}
+	}
+}
+
+/* The memoised text with the placeholders replaced by the quoted names. */
+static char *fill(struct mm_arena *a, const char *tpl, char *const *names)
+{
+	struct mm_buf b = MM_BUF_INIT;
+	const char *p = tpl, *at;
+	while ((at = strstr(p, PLACEHOLDER))) {
+		const char *q = at + strlen(PLACEHOLDER);
+		size_t i = 0;
+		while (*q >= '0' && *q <= '9')
+			i = i * 10 + (size_t)(*q++ - '0');
+		if (*q != '_')
+			MM_BUG("malformed placeholder in \"%s\"", tpl);
+		mm_buf_add(&b, p, (size_t)(at - p));
+		mm_buf_add_ident(&b, names[i]);
+		p = q + 1;
+	}
+	mm_buf_adds(&b, p);
+	char *s = mm_buf_arena(&b, a);
+	mm_buf_release(&b);
+	return s;
+}
+
+static size_t count_placeholders(const char *s)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, PLACEHOLDER)); p += strlen(PLACEHOLDER))
+		n++;
+	return n;
+}
+
+char *mm_sql_deparse_memo(struct mm_ctx *ctx, const char *kind, PgQuery__Node *node,
+                          char **const *names, size_t n_names,
+                          char *(*deparse)(struct mm_ctx *ctx, PgQuery__Node *node))
+{
+	struct mm_arena *a = &ctx->arena;
+	char **orig = n_names ? mm_alloc(a, n_names * sizeof(*orig)) : NULL;
+	size_t swapped = 0;
+	for (size_t i = 0; i < n_names; i++) {
+		orig[i] = *names[i];
+		if (orig[i] && *orig[i]) {
+			*names[i] = mm_sprintf(a, PLACEHOLDER "%zu_", i);
+			swapped++;
+		}
+	}
+	struct mm_buf key = MM_BUF_INIT;
+	shape_message(&node->base, &key);
+	char *out = NULL;
+	/* A placeholder-like string elsewhere in the tree would be filled in too: deparse directly. */
+	bool clean = count_placeholders(key.buf) == swapped;
+	if (clean) {
+		struct mm_vec *hit = mm_map_get(&ctx->deparse_memo, kind, key.buf);
+		if (hit && hit->len) {
+			out = mm_vec_at(hit, 0);
+		} else {
+			out = deparse(ctx, node);
+			if (out)
+				mm_map_add(a, &ctx->deparse_memo, kind, key.buf, out);
+		}
+	}
+	mm_buf_release(&key);
+	for (size_t i = 0; i < n_names; i++)
+		*names[i] = orig[i];
+	if (!clean)
+		return deparse(ctx, node);
+	if (!out)
+		return NULL;
+	out = swapped ? fill(a, out, orig) : mm_strdup(a, out);
+#ifndef NDEBUG
+	/* The test build proves every memoised text against a direct deparse. */
+	char *direct = deparse(ctx, node);
+	if (!direct || strcmp(direct, out) != 0)
+		MM_BUG("memoised deparse \"%s\" differs from \"%s\"", out, direct ? direct : "(null)");
+#endif
+	return out;
+}
