@@ -61,7 +61,14 @@ void mm_buf_reset(struct mm_buf *b);
 void mm_buf_grow(struct mm_buf *b, size_t extra);
 void mm_buf_add(struct mm_buf *b, const void *data, size_t n);
 void mm_buf_adds(struct mm_buf *b, const char *s);
-void mm_buf_addch(struct mm_buf *b, char c);
+/* Inline: renderers and the shape keys add a character at a time. */
+static inline void mm_buf_addch(struct mm_buf *b, char c)
+{
+	if (b->len + 2 > b->alloc)
+		mm_buf_grow(b, 1);
+	b->buf[b->len++] = c;
+	b->buf[b->len] = '\0';
+}
 void mm_buf_addf(struct mm_buf *b, const char *fmt, ...) MM_PRINTF(2, 3);
 void mm_buf_vaddf(struct mm_buf *b, const char *fmt, va_list ap) MM_PRINTF(2, 0);
 char *mm_buf_detach(struct mm_buf *b, size_t *len);

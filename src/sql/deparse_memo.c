@@ -16,86 +16,20 @@
 
 #define PLACEHOLDER "mkmig_tpl_"
 
+/* Append v in decimal after a one-byte tag (no NUL: the key is a C string). */
 static void add_uint(struct mm_buf *b, unsigned long long v, char tag)
 {
 	char tmp[24];
-	size_t n = 0;
-	tmp[n++] = tag;
+	size_t n = sizeof(tmp);
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	/* digits were written backwards after the tag */
-	for (size_t i = 1, j = n - 1; i < j; i++, j--) {
-		char c = tmp[i];
-		tmp[i] = tmp[j];
-		tmp[j] = c;
-	}
-	mm_buf_add(b, tmp, n);
+	tmp[--n] = tag;
+	mm_buf_add(b, tmp + n, sizeof(tmp) - n);
 }
 
-static void shape_message(const ProtobufCMessage *msg, struct mm_buf *b);
-
-/* One value of a field; p points at it (an element of the array when repeated). */
-static void shape_value(const ProtobufCFieldDescriptor *f, const void *p, struct mm_buf *b)
-{
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_ENUM:
-		add_uint(b, (unsigned long long)(long long)*(const int32_t *)p, 'i');
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-	case PROTOBUF_C_TYPE_FLOAT: /* the bits: equal bits print equally */
-		add_uint(b, *(const uint32_t *)p, 'u');
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		add_uint(b, *(const uint64_t *)p, 'l');
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		mm_buf_addch(b, *(const protobuf_c_boolean *)p ? 'T' : 'F');
-		break;
-	case PROTOBUF_C_TYPE_STRING: {
-		const char *s = *(const char *const *)p;
-		if (!s) {
-			mm_buf_addch(b, 'N');
-			break;
-		}
-		size_t n = strlen(s);
-		add_uint(b, n, 's');
-		mm_buf_addch(b, ':');
-		mm_buf_add(b, s, n);
-		break;
-	}
-	case PROTOBUF_C_TYPE_BYTES: {
-		const ProtobufCBinaryData *d = p;
-		add_uint(b, d->len, 'b');
-		for (size_t i = 0; i < d->len; i++)
-			add_uint(b, d->data[i], ',');
-		break;
-	}
-	case PROTOBUF_C_TYPE_MESSAGE: {
-		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
-		if (!sub) {
-			mm_buf_addch(b, 'N');
-			break;
-		}
-		mm_buf_addch(b, '{');
-		shape_message(sub, b);
-		mm_buf_addch(b, '}');
-		break;
-	}
-	}
-}
-
-/* Bytes per element of a repeated field, by protobuf-c type. */
+/* Bytes per value, by protobuf-c type. */
 static const unsigned char value_size[] = {
 	[PROTOBUF_C_TYPE_INT32] = 4,    [PROTOBUF_C_TYPE_SINT32] = 4,
 	[PROTOBUF_C_TYPE_SFIXED32] = 4, [PROTOBUF_C_TYPE_INT64] = 8,
@@ -110,30 +44,82 @@ static const unsigned char value_size[] = {
 	[PROTOBUF_C_TYPE_MESSAGE] = sizeof(void *),
 };
 
+static void shape_message(const ProtobufCMessage *msg, struct mm_buf *b);
+
+/* One value of a field (p points at it; an element of the array when repeated). Scalars are
+ * written as their bits: equal bits print equally. */
+static void shape_value(const ProtobufCFieldDescriptor *f, const void *p, struct mm_buf *b)
+{
+	if (f->type == PROTOBUF_C_TYPE_STRING) {
+		const char *s = *(const char *const *)p;
+		if (!s) {
+			mm_buf_addch(b, 'N');
+			return;
+		}
+		size_t n = strlen(s);
+		add_uint(b, n, 's');
+		mm_buf_addch(b, ':');
+		mm_buf_add(b, s, n);
+	} else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
+		if (!sub) {
+			mm_buf_addch(b, 'N');
+			return;
+		}
+		mm_buf_addch(b, '{');
+		shape_message(sub, b);
+		mm_buf_addch(b, '}');
+	} else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+		const ProtobufCBinaryData *d = p;
+		add_uint(b, d->len, 'b');
+		for (size_t i = 0; i < d->len; i++)
+			add_uint(b, d->data[i], ',');
+	} else if (value_size[f->type] == 8) {
+		add_uint(b, *(const uint64_t *)p, 'l');
+	} else {
+		add_uint(b, *(const uint32_t *)p, 'u');
+	}
+}
+
+/* Whether a singular field holds its zero value (left out of the shape: most fields do). */
+static bool is_zero(const ProtobufCFieldDescriptor *f, const char *p)
+{
+	if (f->type == PROTOBUF_C_TYPE_BYTES)
+		return ((const ProtobufCBinaryData *)(const void *)p)->len == 0;
+	for (size_t i = 0; i < value_size[f->type]; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 static void shape_message(const ProtobufCMessage *msg, struct mm_buf *b)
 {
 	const ProtobufCMessageDescriptor *d = msg->descriptor;
 	const char *base = (const char *)msg;
-	add_uint(b, (unsigned long long)(uintptr_t)d, 'm');
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (strcmp(f->name, "location") == 0)
-			continue;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			if (!n)
+				continue;
 			const char *arr = *(const char *const *)(base + f->offset);
 			size_t sz = value_size[f->type];
+			add_uint(b, i, '#');
 			add_uint(b, n, '[');
 			for (size_t k = 0; k < n; k++)
 				shape_value(f, arr + k * sz, b);
 			mm_buf_addch(b, ']');
-		} else if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
-			if (which == f->id)
-				shape_value(f, base + f->offset, b);
-		} else {
-			shape_value(f, base + f->offset, b);
+			continue;
 		}
+		const char *p = base + f->offset;
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			if (*(const uint32_t *)(base + f->quantifier_offset) != f->id)
+				continue;
+		} else if (is_zero(f, p) || (f->name[0] == 'l' && strcmp(f->name, "location") == 0)) {
+			continue; /* locations are never printed; a zero value is the same as an absent one */
+		}
+		add_uint(b, i, '#');
+		shape_value(f, p, b);
 	}
 }
 
