@@ -86,10 +86,11 @@ static bool is_zero(const ProtobufCFieldDescriptor *f, const char *p)
 {
 	if (f->type == PROTOBUF_C_TYPE_BYTES)
 		return ((const ProtobufCBinaryData *)(const void *)p)->len == 0;
-	for (size_t i = 0; i < value_size[f->type]; i++)
-		if (p[i])
-			return false;
-	return true;
+	uint64_t v8;
+	uint32_t v4;
+	if (value_size[f->type] == 8)
+		return memcpy(&v8, p, 8), v8 == 0;
+	return memcpy(&v4, p, 4), v4 == 0;
 }
 
 static void shape_message(const ProtobufCMessage *msg, struct mm_buf *b)
@@ -153,6 +154,22 @@ static size_t count_placeholders(const char *s)
 	return n;
 }
 
+/* PLACEHOLDER, i in decimal, "_" (no printf: this runs for every name of every definition). */
+static char *placeholder(struct mm_arena *a, size_t i)
+{
+	char tmp[sizeof(PLACEHOLDER) + 24], d[24];
+	size_t len = sizeof(PLACEHOLDER) - 1, n = 0;
+	memcpy(tmp, PLACEHOLDER, len);
+	do {
+		d[n++] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	while (n)
+		tmp[len++] = d[--n];
+	tmp[len++] = '_';
+	return mm_strndup(a, tmp, len);
+}
+
 char *mm_sql_deparse_memo(struct mm_ctx *ctx, const char *kind, PgQuery__Node *node,
                           char **const *names, size_t n_names,
                           char *(*deparse)(struct mm_ctx *ctx, PgQuery__Node *node))
@@ -163,7 +180,7 @@ char *mm_sql_deparse_memo(struct mm_ctx *ctx, const char *kind, PgQuery__Node *n
 	for (size_t i = 0; i < n_names; i++) {
 		orig[i] = *names[i];
 		if (orig[i] && *orig[i]) {
-			*names[i] = mm_sprintf(a, PLACEHOLDER "%zu_", i);
+			*names[i] = placeholder(a, i);
 			swapped++;
 		}
 	}

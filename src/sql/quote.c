@@ -63,6 +63,18 @@ char *mm_sql_ident(struct mm_arena *a, const char *name)
 
 char *mm_sql_qname(struct mm_arena *a, const char *schema, const char *name)
 {
+	/* Most names need no quotes: one copy into the arena, no buffer. */
+	if ((!schema || !mm_sql_ident_needs_quotes(schema)) && !mm_sql_ident_needs_quotes(name)) {
+		size_t sl = schema ? strlen(schema) : 0, nl = strlen(name);
+		char *s = mm_alloc(a, sl + 1 + nl + 1), *p = s;
+		if (schema) {
+			memcpy(p, schema, sl);
+			p[sl] = '.';
+			p += sl + 1;
+		}
+		memcpy(p, name, nl + 1);
+		return s;
+	}
 	struct mm_buf b = MM_BUF_INIT;
 	if (schema) {
 		mm_buf_add_ident(&b, schema);
