@@ -24,6 +24,8 @@ int main(int argc, char **argv)
 	 * so every page is faulted in twice (a quarter of `mkmig check` on 7 MB). Kept in the heap,
 	 * freed blocks are reused by the next ones. */
 	mallopt(M_MMAP_THRESHOLD, 512 << 20);
+	/* One heap for the parsing thread too (src/sql/parse_split.c), so it reuses the same memory. */
+	mallopt(M_ARENA_MAX, 1);
 	mallopt(M_TRIM_THRESHOLD, 1024 << 20);
 	const struct cli_verb *verb = cli_default_verb();
 	int shift = 0;

@@ -1,11 +1,11 @@
 /*
- * pgq.c — the only file that calls libpg_query: read, parse, deparse, scan.
+ * pgq.c — the file that calls libpg_query (with parse_split.c): read, parse, deparse, scan.
  *
  * Unit conversions happen here once: libpg_query's error cursorpos counts characters from 1
  * (0 = unknown); node locations are 0-based byte offsets. Everything leaving this file speaks
  * byte offsets into an mm_source. Unpacked protobuf trees are tied to the arena (freed with it).
  */
-#include "mkmig/sql.h"
+#include "sql_internal.h"
 
 #include <errno.h>
 #include <pg_query.h>
@@ -224,19 +224,17 @@ static size_t trim_trailing_comment(struct mm_ctx *ctx, const char *text, size_t
 	return start + last;
 }
 
-int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out)
+/* The statements of one parse tree; positions before `from` belong to another tree. */
+static void add_stmts(struct mm_ctx *ctx, struct mm_source *src, PgQuery__ParseResult *tree, size_t from,
+                      size_t last_end, struct mm_stmt_list *out, size_t base)
 {
-	blank_meta_commands(ctx, src);
-	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
-	if (!tree)
-		return -1;
 	for (size_t i = 0; i < tree->n_stmts; i++) {
 		PgQuery__RawStmt *raw = tree->stmts[i];
 		size_t start = (size_t)raw->stmt_location;
-		size_t end = raw->stmt_len ? start + (size_t)raw->stmt_len : src->len;
+		size_t end = raw->stmt_len ? start + (size_t)raw->stmt_len : last_end;
 		if (end > src->len)
 			end = src->len;
-		start = skip_blank(src->text, start, end);
+		start = skip_blank(src->text, start > from ? start : from, end);
 		while (end > start && strchr(" \t\r\n\f\v;", src->text[end - 1]))
 			end--;
 		end = trim_trailing_comment(ctx, src->text, start, end);
@@ -246,9 +244,29 @@ int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list 
 		st->len = end - start;
 		st->text = mm_strndup(&ctx->arena, src->text + start, end - start);
 		st->node = raw->stmt;
-		st->index = i;
+		st->index = out->items.len - base;
 		mm_vec_push(&ctx->arena, &out->items, st);
 	}
+}
+
+int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out)
+{
+	blank_meta_commands(ctx, src);
+	size_t base = out->items.len;
+	PgQueryProtobufParseResult halves[2];
+	size_t cut = mm_sql_parse_split(src->text, src->len, halves);
+	if (cut) {
+		for (size_t h = 0; h < 2; h++) {
+			PgQuery__ParseResult *tree = unpack_tree(ctx, &halves[h].parse_tree);
+			pg_query_free_protobuf_parse_result(halves[h]);
+			add_stmts(ctx, src, tree, h ? cut : 0, h ? src->len : cut, out, base);
+		}
+		return 0;
+	}
+	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
+	if (!tree)
+		return -1;
+	add_stmts(ctx, src, tree, 0, src->len, out, base);
 	return 0;
 }
 

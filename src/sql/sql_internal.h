@@ -1,0 +1,14 @@
+/* sql_internal.h — what the front end's files share among themselves. */
+#ifndef MKMIG_SQL_INTERNAL_H
+#define MKMIG_SQL_INTERNAL_H
+
+#include "mkmig/sql.h"
+
+#include <pg_query.h>
+
+/* Parse text (NUL-terminated, len bytes) as two halves on two threads, when it is long enough:
+ * out[0] covers text[0, cut), out[1] the rest, with positions in the whole text. Returns cut, or
+ * 0 when the text was not split or a half failed to parse (nothing to free then). */
+size_t mm_sql_parse_split(const char *text, size_t len, PgQueryProtobufParseResult out[2]);
+
+#endif
