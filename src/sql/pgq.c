@@ -1,5 +1,6 @@
 /*
- * pgq.c — the file that calls libpg_query (with parse_split.c): read, parse, deparse, scan.
+ * pgq.c — where mkmig calls libpg_query (besides parse_split.c's second thread and quote.c's
+ * keyword table): read, parse, deparse, scan.
  *
  * Unit conversions happen here once: libpg_query's error cursorpos counts characters from 1
  * (0 = unknown); node locations are 0-based byte offsets. Everything leaving this file speaks
@@ -572,38 +573,4 @@ long mm_sql_scan(struct mm_ctx *ctx, const char *text, struct mm_token **out)
 	pg_query__scan_result__free_unpacked(sr, NULL);
 	*out = toks;
 	return n;
-}
-
-/* --- keywords ----------------------------------------------------------------------------- */
-
-/* PostgreSQL's own keyword table and its perfect-hash lookup (src/common/kwlookup.c), which
- * libpg_query exports: quote_identifier() asks exactly this. pg_query.h does not declare them,
- * so the shape of src/include/common/kwlookup.h is repeated here; a scan per identifier (a
- * protobuf round trip) cost a tenth of `mkmig check`. tests/unit checks it against the scanner. */
-struct ScanKeywordList {
-	const char *kw_string;
-	const uint16_t *kw_offsets;
-	int (*hash)(const void *key, size_t keylen);
-	int num_keywords;
-	int max_kw_len;
-};
-extern const struct ScanKeywordList ScanKeywords;
-extern const uint8_t ScanKeywordCategories[];
-int ScanKeywordLookup(const char *str, const struct ScanKeywordList *keywords);
-
-enum mm_keyword_kind mm_sql_keyword_kind(const char *word)
-{
-	/* ScanKeywordCategories holds UNRESERVED_KEYWORD .. RESERVED_KEYWORD (src/include/common/keywords.h). */
-	static const enum mm_keyword_kind map[] = { MM_KW_UNRESERVED, MM_KW_COL_NAME, MM_KW_TYPE_FUNC, MM_KW_RESERVED };
-	/* Keywords are ASCII letters and underscores, at most 17 of them ("current_timestamp"). */
-	size_t len = 0;
-	for (const char *p = word; *p; p++, len++)
-		if (len > 24 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
-			return MM_KW_NONE;
-	if (!len)
-		return MM_KW_NONE;
-	int i = ScanKeywordLookup(word, &ScanKeywords);
-	if (i < 0 || ScanKeywordCategories[i] >= MM_ARRAY_LEN(map))
-		return MM_KW_NONE;
-	return map[ScanKeywordCategories[i]];
 }
