@@ -380,13 +380,23 @@ static void fix_field(struct name_fix *f, char **field)
 	*field = mm_sprintf(f->a, "mkmig_name_placeholder_%zu_", f->fields.len);
 }
 
+/* Names, types and expressions never hold an index statement or a constraint: not entered. */
+static const bool no_names_inside[] = {
+	[PG_QUERY__NODE__NODE_STRING] = true,      [PG_QUERY__NODE__NODE_INTEGER] = true,
+	[PG_QUERY__NODE__NODE_A_CONST] = true,     [PG_QUERY__NODE__NODE_COLUMN_REF] = true,
+	[PG_QUERY__NODE__NODE_A_EXPR] = true,      [PG_QUERY__NODE__NODE_BOOL_EXPR] = true,
+	[PG_QUERY__NODE__NODE_FUNC_CALL] = true,   [PG_QUERY__NODE__NODE_TYPE_CAST] = true,
+	[PG_QUERY__NODE__NODE_TYPE_NAME] = true,   [PG_QUERY__NODE__NODE_RANGE_VAR] = true,
+	[PG_QUERY__NODE__NODE_INDEX_ELEM] = true,  [PG_QUERY__NODE__NODE_SELECT_STMT] = true,
+};
+
 static bool collect_unquoted(PgQuery__Node *n, void *arg)
 {
 	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
 		fix_field(arg, &n->index_stmt->idxname);
 	else if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
 		fix_field(arg, &n->constraint->conname);
-	return true;
+	return !((size_t)n->node_case < MM_ARRAY_LEN(no_names_inside) && no_names_inside[n->node_case]);
 }
 
 char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
@@ -454,9 +464,20 @@ static char *deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
 	return deparse_in_select(ctx, expr, "SELECT ");
 }
 
-/* Defaults and checks repeat ("DEFAULT 0", "DEFAULT now()") across a schema. */
+/* Defaults and checks repeat ("DEFAULT 0", "DEFAULT now()") across a schema; an integer
+ * constant, the commonest default, prints as itself (the deparser's "%d"). */
 char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
 {
+	if (expr->node_case == PG_QUERY__NODE__NODE_A_CONST && !expr->a_const->isnull &&
+	    expr->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+		char *out = mm_sprintf(&ctx->arena, "%d", expr->a_const->ival->ival);
+#ifndef NDEBUG
+		char *direct = deparse_expr(ctx, expr);
+		if (!direct || strcmp(direct, out) != 0)
+			MM_BUG("integer constant printed \"%s\", the deparser \"%s\"", out, direct ? direct : "(null)");
+#endif
+		return out;
+	}
 	return mm_sql_deparse_memo(ctx, "expr", expr, NULL, 0, deparse_expr);
 }
 
