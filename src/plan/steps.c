@@ -47,11 +47,20 @@ struct mm_step *mm_step_new(struct mm_ctx *ctx, struct mm_plan *plan, const stru
 	return s;
 }
 
+/* Step texts are never changed once made: a lone "%s" is kept as given (an arena string or a
+ * literal), not copied; check keeps a step per statement. */
+static char *text_of(struct mm_ctx *ctx, const char *fmt, va_list ap)
+{
+	if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2])
+		return va_arg(ap, char *);
+	return mm_vsprintf(&ctx->arena, fmt, ap);
+}
+
 void mm_step_up(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mm_vec_push(&ctx->arena, &s->up, mm_vsprintf(&ctx->arena, fmt, ap));
+	mm_vec_push(&ctx->arena, &s->up, text_of(ctx, fmt, ap));
 	va_end(ap);
 }
 
@@ -59,7 +68,7 @@ void mm_step_down(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mm_vec_push(&ctx->arena, &s->down, mm_vsprintf(&ctx->arena, fmt, ap));
+	mm_vec_push(&ctx->arena, &s->down, text_of(ctx, fmt, ap));
 	va_end(ap);
 }
 
@@ -67,7 +76,7 @@ void mm_step_why(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	s->why = mm_vsprintf(&ctx->arena, fmt, ap);
+	s->why = text_of(ctx, fmt, ap);
 	va_end(ap);
 }
 

@@ -115,7 +115,8 @@ void mm_arena_defer(struct mm_arena *a, void (*fn)(void *), void *p)
 void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item)
 {
 	if (v->len == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 8;
+		/* Most vectors hold one or two items (a step's statements, its locks). */
+		size_t cap = v->cap ? v->cap * 2 : 2;
 		void **items = mm_alloc(a, cap * sizeof(*items));
 		if (v->len)
 			memcpy(items, v->items, v->len * sizeof(*items));
