@@ -42,6 +42,9 @@ char *mm_strdup(struct mm_arena *a, const char *s);
 char *mm_strndup(struct mm_arena *a, const char *s, size_t n);
 char *mm_sprintf(struct mm_arena *a, const char *fmt, ...) MM_PRINTF(2, 3);
 char *mm_vsprintf(struct mm_arena *a, const char *fmt, va_list ap) MM_PRINTF(2, 0);
+/* Move everything src owns into dst (src is left empty): a worker thread fills an arena of
+ * its own, and the compilation's arena takes it over after the join. */
+void mm_arena_adopt(struct mm_arena *dst, struct mm_arena *src);
 /* Run fn(p) when the arena is released (last registered runs first). */
 void mm_arena_defer(struct mm_arena *a, void (*fn)(void *), void *p);
 

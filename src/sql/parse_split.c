@@ -109,19 +109,26 @@ static size_t propose_cut(const char *t, size_t from, size_t len)
 
 struct half {
 	char *text;
-	PgQueryProtobufParseResult r;
+	struct mm_arena arena; /* the tree of this half */
+	PgQuery__ParseResult *tree;
+	bool failed;
 };
 
+/* Parse and unpack one half, into its own arena (arenas are not shared between threads). */
 static void *parse_half(void *arg)
 {
-	struct half *h = arg;
-	/* libpg_query frees the thread's parser memory when the thread ends (a pthread key
+	/* libpg_query frees a thread's parser memory when the thread ends (a pthread key
 	 * destructor): pg_query_exit() here would free it twice. */
-	h->r = pg_query_parse_protobuf(h->text);
+	struct half *h = arg;
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(h->text);
+	h->failed = r.error != NULL;
+	if (!h->failed)
+		h->tree = mm_sql_unpack(&h->arena, &r.parse_tree);
+	pg_query_free_protobuf_parse_result(r);
 	return NULL;
 }
 
-size_t mm_sql_parse_split(const char *text, size_t len, PgQueryProtobufParseResult out[2])
+size_t mm_sql_parse_split(struct mm_arena *a, const char *text, size_t len, PgQuery__ParseResult *out[2])
 {
 #ifdef NDEBUG
 	if (len < MIN_SPLIT || sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -136,6 +143,8 @@ size_t mm_sql_parse_split(const char *text, size_t len, PgQueryProtobufParseResu
 	struct half first, second;
 	memset(&first, 0, sizeof(first));
 	memset(&second, 0, sizeof(second));
+	mm_arena_init(&first.arena);
+	mm_arena_init(&second.arena);
 	first.text = mm_xmalloc(cut + 1);
 	second.text = mm_xmalloc(len + 1);
 	memcpy(first.text, text, cut);
@@ -144,19 +153,21 @@ size_t mm_sql_parse_split(const char *text, size_t len, PgQueryProtobufParseResu
 	memcpy(second.text + cut, text + cut, len - cut + 1);
 	pthread_t th;
 	bool threaded = pthread_create(&th, NULL, parse_half, &second) == 0;
-	first.r = pg_query_parse_protobuf(first.text);
+	parse_half(&first);
 	if (threaded)
 		pthread_join(th, NULL);
 	else
-		second.r = pg_query_parse_protobuf(second.text);
+		parse_half(&second);
 	free(first.text);
 	free(second.text);
-	if (first.r.error || second.r.error) {
-		pg_query_free_protobuf_parse_result(first.r);
-		pg_query_free_protobuf_parse_result(second.r);
+	if (first.failed || second.failed) {
+		mm_arena_release(&first.arena);
+		mm_arena_release(&second.arena);
 		return 0;
 	}
-	out[0] = first.r;
-	out[1] = second.r;
+	mm_arena_adopt(a, &first.arena);
+	mm_arena_adopt(a, &second.arena);
+	out[0] = first.tree;
+	out[1] = second.tree;
 	return cut;
 }

@@ -25,9 +25,9 @@ static void arena_pb_free(void *data, void *p)
 	(void)data, (void)p;
 }
 
-static PgQuery__ParseResult *unpack_tree(struct mm_ctx *ctx, const PgQueryProtobuf *pb)
+PgQuery__ParseResult *mm_sql_unpack(struct mm_arena *a, const PgQueryProtobuf *pb)
 {
-	ProtobufCAllocator alloc = { arena_pb_alloc, arena_pb_free, &ctx->arena };
+	ProtobufCAllocator alloc = { arena_pb_alloc, arena_pb_free, a };
 	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(&alloc, pb->len, (const uint8_t *)pb->data);
 	if (!tree)
 		MM_BUG("libpg_query produced a parse tree protobuf-c cannot unpack");
@@ -170,7 +170,7 @@ static PgQuery__ParseResult *parse_text(struct mm_ctx *ctx, struct mm_source *sr
 		pg_query_free_protobuf_parse_result(r);
 		return NULL;
 	}
-	PgQuery__ParseResult *tree = unpack_tree(ctx, &r.parse_tree);
+	PgQuery__ParseResult *tree = mm_sql_unpack(&ctx->arena, &r.parse_tree);
 	pg_query_free_protobuf_parse_result(r);
 	return tree;
 }
@@ -254,14 +254,11 @@ int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list 
 {
 	blank_meta_commands(ctx, src);
 	size_t base = out->items.len;
-	PgQueryProtobufParseResult halves[2];
-	size_t cut = mm_sql_parse_split(src->text, src->len, halves);
+	PgQuery__ParseResult *halves[2];
+	size_t cut = mm_sql_parse_split(&ctx->arena, src->text, src->len, halves);
 	if (cut) {
-		for (size_t h = 0; h < 2; h++) {
-			PgQuery__ParseResult *tree = unpack_tree(ctx, &halves[h].parse_tree);
-			pg_query_free_protobuf_parse_result(halves[h]);
-			add_stmts(ctx, src, tree, h ? cut : 0, h ? src->len : cut, out, base);
-		}
+		for (size_t h = 0; h < 2; h++)
+			add_stmts(ctx, src, halves[h], h ? cut : 0, h ? src->len : cut, out, base);
 		return 0;
 	}
 	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
@@ -302,7 +299,7 @@ static PgQuery__Node *parse_carrier(struct mm_ctx *ctx, const char *prefix, cons
 		pg_query_free_protobuf_parse_result(r);
 		return NULL;
 	}
-	PgQuery__ParseResult *tree = unpack_tree(ctx, &r.parse_tree);
+	PgQuery__ParseResult *tree = mm_sql_unpack(&ctx->arena, &r.parse_tree);
 	pg_query_free_protobuf_parse_result(r);
 	if (tree->n_stmts != 1 || tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
 		mm_error(ctx, src, 0, src->len, "expected a single %s", what);
