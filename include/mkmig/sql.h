@@ -60,6 +60,12 @@ char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt);
 char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr);
 /* Deparse a type name (through a SELECT NULL::type carrier). */
 char *mm_sql_deparse_type(struct mm_ctx *ctx, PgQuery__TypeName *type);
+/* deparse(node), memoised per shape of the tree (locations aside) under kind: the fields in
+ * names (pointers to name fields inside node; NULL or empty ones are left alone) are swapped
+ * for placeholders while the shape is taken and filled back in, quoted, into the text, so trees
+ * differing only in those names share one deparse. */
+char *mm_sql_deparse_memo(struct mm_ctx *ctx, const char *kind, PgQuery__Node *node, char **const *names,
+                          size_t n_names, char *(*deparse)(struct mm_ctx *ctx, PgQuery__Node *node));
 
 /* Visit every Node in a tree, depth first (generic over protobuf-c descriptors, so no node type
  * is forgotten). fn returns false to stop descending into that node. */

@@ -42,6 +42,9 @@ char *mm_strdup(struct mm_arena *a, const char *s);
 char *mm_strndup(struct mm_arena *a, const char *s, size_t n);
 char *mm_sprintf(struct mm_arena *a, const char *fmt, ...) MM_PRINTF(2, 3);
 char *mm_vsprintf(struct mm_arena *a, const char *fmt, va_list ap) MM_PRINTF(2, 0);
+/* Move everything src owns into dst (src is left empty): a worker thread fills an arena of
+ * its own, and the compilation's arena takes it over after the join. */
+void mm_arena_adopt(struct mm_arena *dst, struct mm_arena *src);
 /* Run fn(p) when the arena is released (last registered runs first). */
 void mm_arena_defer(struct mm_arena *a, void (*fn)(void *), void *p);
 
@@ -61,7 +64,14 @@ void mm_buf_reset(struct mm_buf *b);
 void mm_buf_grow(struct mm_buf *b, size_t extra);
 void mm_buf_add(struct mm_buf *b, const void *data, size_t n);
 void mm_buf_adds(struct mm_buf *b, const char *s);
-void mm_buf_addch(struct mm_buf *b, char c);
+/* Inline: renderers and the shape keys add a character at a time. */
+static inline void mm_buf_addch(struct mm_buf *b, char c)
+{
+	if (b->len + 2 > b->alloc)
+		mm_buf_grow(b, 1);
+	b->buf[b->len++] = c;
+	b->buf[b->len] = '\0';
+}
 void mm_buf_addf(struct mm_buf *b, const char *fmt, ...) MM_PRINTF(2, 3);
 void mm_buf_vaddf(struct mm_buf *b, const char *fmt, va_list ap) MM_PRINTF(2, 0);
 char *mm_buf_detach(struct mm_buf *b, size_t *len);

@@ -33,6 +33,15 @@ void ck_json_string(struct mm_buf *b, const char *s)
 {
 	mm_buf_addch(b, '"');
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		/* Plain runs in one copy: statements and fixes are most of a report. */
+		size_t run = 0;
+		while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run) {
+			mm_buf_add(b, p, run);
+			p += run - 1;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			mm_buf_addf(b, "\\%c", *p);
 		else if (*p == '\n')

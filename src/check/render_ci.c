@@ -8,6 +8,7 @@
 #include "render.h"
 
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 static const char *level(enum mm_severity s)
@@ -35,14 +36,14 @@ static const char *full_message(struct mm_arena *a, const struct mm_finding *x)
 /* Stable across runs and unrelated edits: rule, file and the statement's text. */
 static const char *fingerprint(struct mm_arena *a, const struct mm_finding *x)
 {
-	XXH3_state_t *st = XXH3_createState();
+	XXH3_state_t state, *st = &state; /* on the stack: one per finding */
+	XXH3_INITSTATE(st);
 	XXH3_128bits_reset(st);
 	XXH3_128bits_update(st, x->rule->id, strlen(x->rule->id) + 1);
 	XXH3_128bits_update(st, x->src->name, strlen(x->src->name) + 1);
 	XXH3_128bits_update(st, x->src->text + x->stmt_off, x->stmt_len);
 	XXH3_128bits_update(st, &x->off, sizeof(x->off));
 	XXH128_hash_t h = XXH3_128bits_digest(st);
-	XXH3_freeState(st);
 	return mm_sprintf(a, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
 }
 

@@ -75,6 +75,23 @@ static void qualified_name(PgQuery__Node **items, size_t n, const char **schema,
 
 /* --- indexes --------------------------------------------------------------------------------- */
 
+/* A schema holds thousands of indexes differing only in their names: the definition is
+ * deparsed once per shape, with the index, table and column names filled in. */
+static const char *index_definition(struct mm_model *m, PgQuery__Node *n)
+{
+	PgQuery__IndexStmt *is = n->index_stmt;
+	struct mm_arena *a = &m->ctx->arena;
+	size_t cap = 3 + is->n_index_params, k = 0;
+	char ***names = mm_alloc(a, cap * sizeof(*names));
+	names[k++] = &is->idxname;
+	names[k++] = &is->relation->schemaname;
+	names[k++] = &is->relation->relname;
+	for (size_t i = 0; i < is->n_index_params; i++)
+		if (is->index_params[i]->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM)
+			names[k++] = &is->index_params[i]->index_elem->name;
+	return mm_sql_deparse_memo(m->ctx, "index", n, names, k, mm_sql_deparse);
+}
+
 int mm_apply_create_index(struct mm_apply *ap, PgQuery__IndexStmt *is, struct mm_table *t, const char *parent_index)
 {
 	struct mm_model *m = ap->m;
@@ -118,7 +135,7 @@ int mm_apply_create_index(struct mm_apply *ap, PgQuery__IndexStmt *is, struct mm
 	n.index_stmt = &canon;
 	struct mm_index *ix = mm_model_add_index(m, t, name);
 	ix->origin = ap->origin;
-	ix->definition = mm_sql_deparse(m->ctx, &n);
+	ix->definition = index_definition(m, &n);
 	ix->unique = is->unique;
 	ix->primary = is->primary;
 	ix->partial = is->where_clause != NULL;

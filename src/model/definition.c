@@ -19,73 +19,7 @@ PgQuery__Node *mm_model_constraint_parse(struct mm_model *m, const char *definit
 	return n;
 }
 
-static bool names_shape(struct mm_buf *b, PgQuery__Node **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (v[i]->node_case != PG_QUERY__NODE__NODE_STRING)
-			return false;
-		mm_buf_addf(b, "%s\x1f", v[i]->string->sval);
-	}
-	mm_buf_addch(b, '\x1e');
-	return true;
-}
-
-static const char *nz(const char *s)
-{
-	return s ? s : "";
-}
-
-/* The shape of a key or foreign-key constraint made only of column names, without locations
- * (the same definition written twice differs only there); false for anything with an expression
- * or index options, which is printed each time. */
-static bool constraint_shape(const PgQuery__Constraint *c, struct mm_buf *b)
-{
-	if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE &&
-	    c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
-		return false;
-	if (c->raw_expr || c->where_clause || c->n_exclusions || c->n_options || c->n_including ||
-	    c->n_fk_del_set_cols || c->n_old_conpfeqop || *nz(c->cooked_expr) || *nz(c->indexname) ||
-	    *nz(c->indexspace) || *nz(c->access_method) || *nz(c->generated_when))
-		return false;
-	mm_buf_addf(b, "%d %d%d%d%d%d%d%d\x1e", (int)c->contype, c->deferrable, c->initdeferred, c->is_no_inherit,
-	            c->nulls_not_distinct, c->reset_default_tblspc, c->skip_validation, c->initially_valid);
-	if (!names_shape(b, c->keys, c->n_keys) || !names_shape(b, c->fk_attrs, c->n_fk_attrs) ||
-	    !names_shape(b, c->pk_attrs, c->n_pk_attrs))
-		return false;
-	const PgQuery__RangeVar *rv = c->pktable;
-	if (rv)
-		mm_buf_addf(b, "%s\x1f%s\x1f%s\x1f%s\x1f%d%s\x1f%d", nz(rv->catalogname), nz(rv->schemaname), nz(rv->relname),
-		            nz(rv->relpersistence), rv->inh, rv->alias ? "a" : "", (int)c->old_pktable_oid);
-	mm_buf_addf(b, "\x1e%s\x1f%s\x1f%s", nz(c->fk_matchtype), nz(c->fk_upd_action), nz(c->fk_del_action));
-	return !rv || !rv->alias;
-}
-
-static const char *constraint_print(struct mm_model *m, const PgQuery__Constraint *c);
-
-/* A schema repeats the same key and foreign-key shapes thousands of times ("PRIMARY KEY (id)");
- * each print is a protobuf round trip through libpg_query, so the text is kept per shape. */
 const char *mm_model_constraint_print(struct mm_model *m, const PgQuery__Constraint *c)
-{
-	struct mm_ctx *ctx = m->ctx;
-	struct mm_buf key = MM_BUF_INIT;
-	const char *out;
-	if (!constraint_shape(c, &key)) {
-		out = constraint_print(m, c);
-	} else {
-		struct mm_vec *hit = mm_map_get(&ctx->deparse_memo, "constraint", key.buf);
-		if (hit && hit->len) {
-			out = mm_vec_at(hit, 0);
-		} else {
-			out = constraint_print(m, c);
-			if (out)
-				mm_map_add(&ctx->arena, &ctx->deparse_memo, "constraint", key.buf, (void *)out);
-		}
-	}
-	mm_buf_release(&key);
-	return out;
-}
-
-static const char *constraint_print(struct mm_model *m, const PgQuery__Constraint *c)
 {
 	struct mm_arena *a = &m->ctx->arena;
 	PgQuery__Constraint *copy = mm_alloc(a, sizeof(*copy));
@@ -121,7 +55,22 @@ static const char *constraint_print(struct mm_model *m, const PgQuery__Constrain
 	pg_query__node__init(stmt);
 	stmt->node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
 	stmt->alter_table_stmt = at;
-	const char *out = mm_sql_deparse(m->ctx, stmt);
+	/* A schema repeats the same key and foreign-key shapes thousands of times, differing in
+	 * their column and table names: one deparse per shape (see deparse_memo.c). */
+	struct mm_vec names = { 0 };
+	PgQuery__Node **lists[] = { copy->keys, copy->fk_attrs, copy->pk_attrs };
+	size_t lens[] = { copy->n_keys, copy->n_fk_attrs, copy->n_pk_attrs };
+	for (size_t l = 0; l < MM_ARRAY_LEN(lists); l++)
+		for (size_t i = 0; i < lens[l]; i++)
+			if (lists[l][i]->node_case == PG_QUERY__NODE__NODE_STRING)
+				mm_vec_push(a, &names, &lists[l][i]->string->sval);
+	if (copy->pktable) {
+		mm_vec_push(a, &names, &copy->pktable->catalogname);
+		mm_vec_push(a, &names, &copy->pktable->schemaname);
+		mm_vec_push(a, &names, &copy->pktable->relname);
+	}
+	const char *out = mm_sql_deparse_memo(m->ctx, "constraint", stmt, (char **const *)names.items, names.len,
+	                                      mm_sql_deparse);
 	if (!out || strncmp(out, carrier_prefix, sizeof(carrier_prefix) - 1) != 0)
 		return NULL;
 	return out + sizeof(carrier_prefix) - 1;

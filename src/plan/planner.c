@@ -271,7 +271,7 @@ int mm_rule_passthrough(struct mm_rule_ctx *r, const char *why)
 	const char *title = mm_change_sql(r);
 	/* check reads a kept step's title and locks only: the re-runnable form (a deparse) is skipped. */
 	const char *sql = r->ctx->opt.plan_only ? title : mm_change_sql_rerunnable(r);
-	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, r->phase, MM_UNIT_TX, mm_sprintf(&r->ctx->arena, "%s", title));
+	struct mm_step *s = mm_step_new(r->ctx, r->plan, ch, r->phase, MM_UNIT_TX, title);
 	if (sql) {
 		mm_step_up(r->ctx, s, "%s", sql);
 	} else {

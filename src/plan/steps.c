@@ -10,26 +10,28 @@
 static char *one_line(struct mm_arena *a, const char *text)
 {
 	enum { MAX_TITLE = 200 };
-	struct mm_buf b = MM_BUF_INIT;
+	/* Only the first MAX_TITLE + 1 characters decide the title (a longer one is cut). */
+	char b[MAX_TITLE + 2];
+	size_t len = 0;
 	bool space = false;
-	for (const char *p = text; *p; p++) {
-		if (strchr(" \t\r\n\f\v", *p)) {
-			space = b.len > 0;
+	for (const char *p = text; *p && len <= MAX_TITLE; p++) {
+		char c = *p;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
+			space = len > 0;
 			continue;
 		}
 		if (space)
-			mm_buf_addch(&b, ' ');
+			b[len++] = ' ';
 		space = false;
-		mm_buf_addch(&b, *p);
+		if (len <= MAX_TITLE)
+			b[len++] = c;
 	}
-	if (b.len > MAX_TITLE) {
-		b.len = mm_utf8_clip(b.buf, MAX_TITLE - 3);
-		b.buf[b.len] = '\0';
-		mm_buf_adds(&b, "...");
+	b[len] = '\0';
+	if (len > MAX_TITLE) {
+		len = mm_utf8_clip(b, MAX_TITLE - 3);
+		return mm_sprintf(a, "%.*s...", (int)len, b);
 	}
-	char *out = mm_buf_arena(&b, a);
-	mm_buf_release(&b);
-	return out;
+	return mm_strndup(a, b, len);
 }
 
 struct mm_step *mm_step_new(struct mm_ctx *ctx, struct mm_plan *plan, const struct mm_change *ch,
@@ -45,11 +47,20 @@ struct mm_step *mm_step_new(struct mm_ctx *ctx, struct mm_plan *plan, const stru
 	return s;
 }
 
+/* Step texts are never changed once made: a lone "%s" is kept as given (an arena string or a
+ * literal), not copied; check keeps a step per statement. */
+static char *text_of(struct mm_ctx *ctx, const char *fmt, va_list ap)
+{
+	if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2])
+		return va_arg(ap, char *);
+	return mm_vsprintf(&ctx->arena, fmt, ap);
+}
+
 void mm_step_up(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mm_vec_push(&ctx->arena, &s->up, mm_vsprintf(&ctx->arena, fmt, ap));
+	mm_vec_push(&ctx->arena, &s->up, text_of(ctx, fmt, ap));
 	va_end(ap);
 }
 
@@ -57,7 +68,7 @@ void mm_step_down(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mm_vec_push(&ctx->arena, &s->down, mm_vsprintf(&ctx->arena, fmt, ap));
+	mm_vec_push(&ctx->arena, &s->down, text_of(ctx, fmt, ap));
 	va_end(ap);
 }
 
@@ -65,7 +76,7 @@ void mm_step_why(struct mm_ctx *ctx, struct mm_step *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	s->why = mm_vsprintf(&ctx->arena, fmt, ap);
+	s->why = text_of(ctx, fmt, ap);
 	va_end(ap);
 }
 

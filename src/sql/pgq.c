@@ -1,11 +1,12 @@
 /*
- * pgq.c — the only file that calls libpg_query: read, parse, deparse, scan.
+ * pgq.c — where mkmig calls libpg_query (besides parse_split.c's second thread and quote.c's
+ * keyword table): read, parse, deparse, scan.
  *
  * Unit conversions happen here once: libpg_query's error cursorpos counts characters from 1
  * (0 = unknown); node locations are 0-based byte offsets. Everything leaving this file speaks
  * byte offsets into an mm_source. Unpacked protobuf trees are tied to the arena (freed with it).
  */
-#include "mkmig/sql.h"
+#include "sql_internal.h"
 
 #include <errno.h>
 #include <pg_query.h>
@@ -24,9 +25,9 @@ static void arena_pb_free(void *data, void *p)
 	(void)data, (void)p;
 }
 
-static PgQuery__ParseResult *unpack_tree(struct mm_ctx *ctx, const PgQueryProtobuf *pb)
+PgQuery__ParseResult *mm_sql_unpack(struct mm_arena *a, const PgQueryProtobuf *pb)
 {
-	ProtobufCAllocator alloc = { arena_pb_alloc, arena_pb_free, &ctx->arena };
+	ProtobufCAllocator alloc = { arena_pb_alloc, arena_pb_free, a };
 	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(&alloc, pb->len, (const uint8_t *)pb->data);
 	if (!tree)
 		MM_BUG("libpg_query produced a parse tree protobuf-c cannot unpack");
@@ -169,7 +170,7 @@ static PgQuery__ParseResult *parse_text(struct mm_ctx *ctx, struct mm_source *sr
 		pg_query_free_protobuf_parse_result(r);
 		return NULL;
 	}
-	PgQuery__ParseResult *tree = unpack_tree(ctx, &r.parse_tree);
+	PgQuery__ParseResult *tree = mm_sql_unpack(&ctx->arena, &r.parse_tree);
 	pg_query_free_protobuf_parse_result(r);
 	return tree;
 }
@@ -224,19 +225,17 @@ static size_t trim_trailing_comment(struct mm_ctx *ctx, const char *text, size_t
 	return start + last;
 }
 
-int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out)
+/* The statements of one parse tree; positions before `from` belong to another tree. */
+static void add_stmts(struct mm_ctx *ctx, struct mm_source *src, PgQuery__ParseResult *tree, size_t from,
+                      size_t last_end, struct mm_stmt_list *out, size_t base)
 {
-	blank_meta_commands(ctx, src);
-	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
-	if (!tree)
-		return -1;
 	for (size_t i = 0; i < tree->n_stmts; i++) {
 		PgQuery__RawStmt *raw = tree->stmts[i];
 		size_t start = (size_t)raw->stmt_location;
-		size_t end = raw->stmt_len ? start + (size_t)raw->stmt_len : src->len;
+		size_t end = raw->stmt_len ? start + (size_t)raw->stmt_len : last_end;
 		if (end > src->len)
 			end = src->len;
-		start = skip_blank(src->text, start, end);
+		start = skip_blank(src->text, start > from ? start : from, end);
 		while (end > start && strchr(" \t\r\n\f\v;", src->text[end - 1]))
 			end--;
 		end = trim_trailing_comment(ctx, src->text, start, end);
@@ -246,9 +245,26 @@ int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list 
 		st->len = end - start;
 		st->text = mm_strndup(&ctx->arena, src->text + start, end - start);
 		st->node = raw->stmt;
-		st->index = i;
+		st->index = out->items.len - base;
 		mm_vec_push(&ctx->arena, &out->items, st);
 	}
+}
+
+int mm_sql_parse(struct mm_ctx *ctx, struct mm_source *src, struct mm_stmt_list *out)
+{
+	blank_meta_commands(ctx, src);
+	size_t base = out->items.len;
+	PgQuery__ParseResult *halves[2];
+	size_t cut = mm_sql_parse_split(&ctx->arena, src->text, src->len, halves);
+	if (cut) {
+		for (size_t h = 0; h < 2; h++)
+			add_stmts(ctx, src, halves[h], h ? cut : 0, h ? src->len : cut, out, base);
+		return 0;
+	}
+	PgQuery__ParseResult *tree = parse_text(ctx, src, 0, src->len, src->text);
+	if (!tree)
+		return -1;
+	add_stmts(ctx, src, tree, 0, src->len, out, base);
 	return 0;
 }
 
@@ -283,7 +299,7 @@ static PgQuery__Node *parse_carrier(struct mm_ctx *ctx, const char *prefix, cons
 		pg_query_free_protobuf_parse_result(r);
 		return NULL;
 	}
-	PgQuery__ParseResult *tree = unpack_tree(ctx, &r.parse_tree);
+	PgQuery__ParseResult *tree = mm_sql_unpack(&ctx->arena, &r.parse_tree);
 	pg_query_free_protobuf_parse_result(r);
 	if (tree->n_stmts != 1 || tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
 		mm_error(ctx, src, 0, src->len, "expected a single %s", what);
@@ -361,13 +377,23 @@ static void fix_field(struct name_fix *f, char **field)
 	*field = mm_sprintf(f->a, "mkmig_name_placeholder_%zu_", f->fields.len);
 }
 
+/* Names, types and expressions never hold an index statement or a constraint: not entered. */
+static const bool no_names_inside[] = {
+	[PG_QUERY__NODE__NODE_STRING] = true,      [PG_QUERY__NODE__NODE_INTEGER] = true,
+	[PG_QUERY__NODE__NODE_A_CONST] = true,     [PG_QUERY__NODE__NODE_COLUMN_REF] = true,
+	[PG_QUERY__NODE__NODE_A_EXPR] = true,      [PG_QUERY__NODE__NODE_BOOL_EXPR] = true,
+	[PG_QUERY__NODE__NODE_FUNC_CALL] = true,   [PG_QUERY__NODE__NODE_TYPE_CAST] = true,
+	[PG_QUERY__NODE__NODE_TYPE_NAME] = true,   [PG_QUERY__NODE__NODE_RANGE_VAR] = true,
+	[PG_QUERY__NODE__NODE_INDEX_ELEM] = true,  [PG_QUERY__NODE__NODE_SELECT_STMT] = true,
+};
+
 static bool collect_unquoted(PgQuery__Node *n, void *arg)
 {
 	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
 		fix_field(arg, &n->index_stmt->idxname);
 	else if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
 		fix_field(arg, &n->constraint->conname);
-	return true;
+	return !((size_t)n->node_case < MM_ARRAY_LEN(no_names_inside) && no_names_inside[n->node_case]);
 }
 
 char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
@@ -391,13 +417,15 @@ char *mm_sql_deparse(struct mm_ctx *ctx, PgQuery__Node *stmt)
 	 * an expression, numeric(a - b, 2), printed as numeric(, 2)) yields text that does not parse.
 	 * Refuse it here rather than emit a script PostgreSQL cannot read (design contract 6). */
 	if (out) {
-		PgQueryParseResult pr = pg_query_parse(out);
+		/* The parser splitting the text raises the same errors as a parse, without building a
+		 * JSON tree nobody reads. */
+		PgQuerySplitResult pr = pg_query_split_with_parser(out);
 		if (pr.error) {
 			mm_error(ctx, NULL, 0, 0, "cannot reproduce a statement: PostgreSQL's deparser printed SQL that "
 			         "does not parse (%s): %s", pr.error->message, out);
 			out = NULL;
 		}
-		pg_query_free_parse_result(pr);
+		pg_query_free_split_result(pr);
 	}
 	return out;
 }
@@ -428,9 +456,26 @@ static char *deparse_in_select(struct mm_ctx *ctx, PgQuery__Node *val, const cha
 	return s + pl;
 }
 
-char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
+static char *deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
 {
 	return deparse_in_select(ctx, expr, "SELECT ");
+}
+
+/* Defaults and checks repeat ("DEFAULT 0", "DEFAULT now()") across a schema; an integer
+ * constant, the commonest default, prints as itself (the deparser's "%d"). */
+char *mm_sql_deparse_expr(struct mm_ctx *ctx, PgQuery__Node *expr)
+{
+	if (expr->node_case == PG_QUERY__NODE__NODE_A_CONST && !expr->a_const->isnull &&
+	    expr->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+		char *out = mm_sprintf(&ctx->arena, "%d", expr->a_const->ival->ival);
+#ifndef NDEBUG
+		char *direct = deparse_expr(ctx, expr);
+		if (!direct || strcmp(direct, out) != 0)
+			MM_BUG("integer constant printed \"%s\", the deparser \"%s\"", out, direct ? direct : "(null)");
+#endif
+		return out;
+	}
+	return mm_sql_deparse_memo(ctx, "expr", expr, NULL, 0, deparse_expr);
 }
 
 /* A type name's shape without its location: names, constant typmods, array bounds, flags.
@@ -546,38 +591,4 @@ long mm_sql_scan(struct mm_ctx *ctx, const char *text, struct mm_token **out)
 	pg_query__scan_result__free_unpacked(sr, NULL);
 	*out = toks;
 	return n;
-}
-
-/* --- keywords ----------------------------------------------------------------------------- */
-
-enum mm_keyword_kind mm_sql_keyword_kind(const char *word)
-{
-	static const enum mm_keyword_kind map[] = {
-		[PG_QUERY__KEYWORD_KIND__NO_KEYWORD] = MM_KW_NONE,
-		[PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD] = MM_KW_UNRESERVED,
-		[PG_QUERY__KEYWORD_KIND__COL_NAME_KEYWORD] = MM_KW_COL_NAME,
-		[PG_QUERY__KEYWORD_KIND__TYPE_FUNC_NAME_KEYWORD] = MM_KW_TYPE_FUNC,
-		[PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD] = MM_KW_RESERVED,
-	};
-	/* Keywords are ASCII letters and underscores, at most 17 of them ("current_timestamp"):
-	 * anything else is no keyword, without a trip through the scanner. */
-	size_t len = 0;
-	for (const char *p = word; *p; p++, len++)
-		if (len > 24 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
-			return MM_KW_NONE;
-	if (!len)
-		return MM_KW_NONE;
-	PgQueryScanResult r = pg_query_scan(word);
-	enum mm_keyword_kind kind = MM_KW_NONE;
-	if (!r.error) {
-		PgQuery__ScanResult *sr =
-		    pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
-		if (sr && sr->n_tokens == 1 && (size_t)sr->tokens[0]->end == strlen(word) &&
-		    (size_t)sr->tokens[0]->keyword_kind < MM_ARRAY_LEN(map))
-			kind = map[sr->tokens[0]->keyword_kind];
-		if (sr)
-			pg_query__scan_result__free_unpacked(sr, NULL);
-	}
-	pg_query_free_scan_result(r);
-	return kind;
 }

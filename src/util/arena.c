@@ -42,6 +42,30 @@ void mm_arena_release(struct mm_arena *a)
 	mm_arena_init(a);
 }
 
+void mm_arena_adopt(struct mm_arena *dst, struct mm_arena *src)
+{
+	/* src's chunks go behind dst's current one, which stays the one allocations come from. */
+	if (src->head) {
+		struct mm_arena_chunk *tail = src->head;
+		while (tail->next)
+			tail = tail->next;
+		if (dst->head) {
+			tail->next = dst->head->next;
+			dst->head->next = src->head;
+		} else {
+			dst->head = src->head;
+		}
+	}
+	if (src->defers) {
+		struct mm_arena_defer *tail = src->defers;
+		while (tail->next)
+			tail = tail->next;
+		tail->next = dst->defers;
+		dst->defers = src->defers;
+	}
+	mm_arena_init(src);
+}
+
 void *mm_alloc(struct mm_arena *a, size_t n)
 {
 	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
@@ -115,7 +139,8 @@ void mm_arena_defer(struct mm_arena *a, void (*fn)(void *), void *p)
 void mm_vec_push(struct mm_arena *a, struct mm_vec *v, void *item)
 {
 	if (v->len == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 8;
+		/* Most vectors hold one or two items (a step's statements, its locks). */
+		size_t cap = v->cap ? v->cap * 2 : 2;
 		void **items = mm_alloc(a, cap * sizeof(*items));
 		if (v->len)
 			memcpy(items, v->items, v->len * sizeof(*items));

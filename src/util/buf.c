@@ -60,11 +60,6 @@ void mm_buf_adds(struct mm_buf *b, const char *s)
 	mm_buf_add(b, s, strlen(s));
 }
 
-void mm_buf_addch(struct mm_buf *b, char c)
-{
-	mm_buf_add(b, &c, 1);
-}
-
 void mm_buf_vaddf(struct mm_buf *b, const char *fmt, va_list ap)
 {
 	/* One formatting pass when the text fits the room left (the common case: emitting SQL

@@ -7,6 +7,8 @@
 
 #include "mkmig/sql.h"
 
+#include <pg_query.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,87 @@ static void test_statement_positions(void **state)
 	assert_int_equal(col, 11);
 	assert_int_equal(s0->node->node_case, PG_QUERY__NODE__NODE_CREATE_STMT);
 	assert_int_equal(s1->node->node_case, PG_QUERY__NODE__NODE_INDEX_STMT);
+}
+
+/* A long input is parsed in two halves (src/sql/parse_split.c); the cut lands between
+ * statements whatever spans the middle, and positions in the second half are the file's. */
+struct long_input {
+	struct mm_buf text;
+	size_t n, offs[40000];
+	char *stmts[40000];
+};
+
+static void add_stmt(struct mm_arena *a, struct long_input *in, const char *stmt)
+{
+	in->offs[in->n] = in->text.len;
+	in->stmts[in->n++] = mm_strdup(a, stmt);
+	mm_buf_addf(&in->text, "%s;\n", stmt);
+}
+
+/* filler, middle (spanning the middle of the text), filler: each filler over 512 KB, the size at
+ * which the release build starts to split. */
+static void build_long(struct mm_arena *a, struct long_input *in, const char *middle)
+{
+	char stmt[64];
+	mm_buf_init(&in->text);
+	in->n = 0;
+	for (int half = 0; half < 2; half++) {
+		for (int i = 0; in->text.len < (size_t)(half + 1) * (560u << 10); i++) {
+			snprintf(stmt, sizeof(stmt), "CREATE TABLE f%d_%d (a int)", half, i);
+			add_stmt(a, in, stmt);
+		}
+		if (!half)
+			add_stmt(a, in, middle);
+	}
+}
+
+static void check_long(struct mm_ctx *ctx, const char *middle)
+{
+	struct long_input *in = mm_alloc(&ctx->arena, sizeof(*in));
+	build_long(&ctx->arena, in, middle);
+	struct mm_source *src = src_of(ctx, in->text.buf);
+	struct mm_stmt_list l = { 0 };
+	assert_int_equal(mm_sql_parse(ctx, src, &l), 0);
+	assert_int_equal(l.items.len, in->n);
+	for (size_t i = 0; i < in->n; i++) {
+		const struct mm_stmt *st = mm_vec_at(&l.items, i);
+		assert_string_equal(st->text, in->stmts[i]);
+		assert_int_equal(st->off, in->offs[i]);
+		assert_int_equal(st->index, i);
+	}
+	const struct mm_stmt *last = mm_vec_at(&l.items, in->n - 1);
+	assert_int_equal(last->node->create_stmt->relation->location, last->off + strlen("CREATE TABLE "));
+	mm_buf_release(&in->text);
+}
+
+static void test_long_input_halves(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_buf body = MM_BUF_INIT;
+	for (int i = 0; i < 4000; i++)
+		mm_buf_addf(&body, "  PERFORM %d;\n", i);
+	/* a dollar-quoted body holding ";\n" lines across the middle */
+	check_long(ctx, mm_sprintf(&ctx->arena, "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $fn$\nBEGIN\n%sEND\n$fn$",
+	                            body.buf));
+	mm_buf_reset(&body);
+	for (int i = 0; i < 4000; i++)
+		mm_buf_addf(&body, "  SELECT %d;\n", i);
+	/* a SQL-standard body: ";\n" outside any quote, inside one statement */
+	check_long(ctx, mm_sprintf(&ctx->arena, "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC\n%sEND", body.buf));
+	mm_buf_release(&body);
+
+	/* a syntax error in the second half is reported at its place in the file */
+	struct long_input *in = mm_alloc(&ctx->arena, sizeof(*in));
+	build_long(&ctx->arena, in, "SELECT 1");
+	mm_buf_adds(&in->text, "CREATE TABLE broken (a int,);\n");
+	struct mm_stmt_list l = { 0 };
+	assert_int_equal(mm_sql_parse(ctx, src_of(ctx, in->text.buf), &l), -1);
+	size_t nl = 1;
+	for (const char *p = in->text.buf; *p; p++)
+		nl += *p == '\n';
+	char *all = render_all(ctx);
+	assert_non_null(strstr(all, mm_sprintf(&ctx->arena, "t.sql:%zu:28: error: syntax error at or near \")\"", nl - 1)));
+	mm_buf_release(&in->text);
 }
 
 static void test_empty_input(void **state)
@@ -145,6 +228,51 @@ static void test_quote_ident(void **state)
 	assert_string_equal(mm_sql_literal(a, "a\\b"), "E'a\\\\b'");
 }
 
+/* mm_sql_keyword_kind reads PostgreSQL's keyword table directly; it must classify every keyword
+ * (and its capitalised spelling) exactly as the scanner does. */
+struct ScanKeywordList {
+	const char *kw_string;
+	const uint16_t *kw_offsets;
+	int (*hash)(const void *key, size_t keylen);
+	int num_keywords;
+	int max_kw_len;
+};
+extern const struct ScanKeywordList ScanKeywords;
+
+static enum mm_keyword_kind scanned_kind(const char *w)
+{
+	static const enum mm_keyword_kind map[] = { MM_KW_NONE, MM_KW_UNRESERVED, MM_KW_COL_NAME, MM_KW_TYPE_FUNC,
+	                                            MM_KW_RESERVED };
+	enum mm_keyword_kind k = MM_KW_NONE;
+	PgQueryScanResult r = pg_query_scan(w);
+	assert_null(r.error);
+	PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	if (sr->n_tokens == 1 && (size_t)sr->tokens[0]->end == strlen(w))
+		k = map[sr->tokens[0]->keyword_kind];
+	pg_query__scan_result__free_unpacked(sr, NULL);
+	pg_query_free_scan_result(r);
+	return k;
+}
+
+static void test_keyword_kinds(void **state)
+{
+	(void)state;
+	assert_true(ScanKeywords.num_keywords > 400);
+	for (int i = 0; i < ScanKeywords.num_keywords; i++) {
+		char w[64];
+		snprintf(w, sizeof(w), "%s", ScanKeywords.kw_string + ScanKeywords.kw_offsets[i]);
+		assert_int_equal(mm_sql_keyword_kind(w), scanned_kind(w));
+		assert_int_not_equal(mm_sql_keyword_kind(w), MM_KW_NONE);
+		w[0] = (char)(w[0] - 'a' + 'A');
+		assert_int_equal(mm_sql_keyword_kind(w), scanned_kind(w));
+	}
+	static const char *const others[] = { "users", "account_id", "x", "tbl_1", "customer", "selects", "émoji" };
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
+		assert_int_equal(mm_sql_keyword_kind(others[i]), MM_KW_NONE);
+	assert_int_equal(mm_sql_keyword_kind("name"), MM_KW_UNRESERVED);
+	assert_int_equal(mm_sql_keyword_kind("Select"), MM_KW_RESERVED);
+}
+
 static void test_names(void **state)
 {
 	struct mm_ctx *ctx = *state;
@@ -192,11 +320,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_statement_positions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_input_halves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error_line3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_column_counts_characters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unterminated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_ident, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test(test_keyword_kinds),
 		cmocka_unit_test_setup_teardown(test_deparse_round_trip, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
