@@ -49,5 +49,11 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
 bool mm_step_needs_retry(const struct mm_step *s, enum mm_direction dir);
 /* The definition of pg_temp.mkmig_retry, once per file or script, before the first call. */
 void mm_emit_retry_helper(struct mm_ctx *ctx, const struct mm_sql_style *st, struct mm_buf *out);
+/* Does the step call pg_temp.mkmig_batch (src/emit/batch.c)? Its definition, once per file or
+ * script before the first call; and the call wrapped in one DO block that creates it first, for a
+ * runner that sends a non-transactional unit as one string. */
+bool mm_step_needs_batch_helper(const struct mm_step *s, enum mm_direction dir);
+void mm_emit_batch_helper(struct mm_ctx *ctx, const struct mm_sql_style *st, struct mm_buf *out);
+void mm_emit_batch_wrapped(struct mm_ctx *ctx, const char *call, struct mm_buf *out);
 
 #endif

@@ -73,6 +73,8 @@ struct mm_step {
 	int lock_timeout_ms;     /* this step's lock_timeout (0: --lock-timeout), from its change */
 	const struct mm_change *change;
 	bool table_new;          /* its change's table was created earlier in this input (when planned) */
+	bool batch_call;         /* up is one CALL of pg_temp.mkmig_batch (src/emit/batch.c): the file
+	                            defines the procedure first */
 };
 
 /* A point between phases where the application must be deployed before going on. */

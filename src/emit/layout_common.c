@@ -159,6 +159,9 @@ void mm_layout_step_body(struct mm_ctx *ctx, const struct mm_out_step *os, enum 
 		}
 		mm_emit_retry_helper(ctx, st, out);
 	}
+	/* A runner sending the unit as one string gets the helper inside it (sqltext.c). */
+	if (mm_step_needs_batch_helper(s, dir) && !st->one_string)
+		mm_emit_batch_helper(ctx, st, out);
 	mm_emit_step_sql_styled(ctx, s, dir, st, out);
 }
 

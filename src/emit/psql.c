@@ -14,12 +14,16 @@
  * input, and a literal may hold a newline (ADD VALUE 'a<newline>b'). */
 static void comment(struct mm_buf *out, const char *prefix, const char *text)
 {
-	mm_buf_addf(out, "-- %s", prefix);
-	for (const char *p = text; *p; p++) {
+	mm_buf_adds(out, "-- ");
+	mm_buf_adds(out, prefix);
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\r\n");
+		mm_buf_add(out, p, n);
+		p += n;
 		if (*p == '\n')
 			mm_buf_adds(out, "\n--   ");
-		else if (*p != '\r')
-			mm_buf_addch(out, *p);
+		if (*p)
+			p++;
 	}
 	mm_buf_addch(out, '\n');
 }
@@ -63,17 +67,25 @@ static void emit_header(struct mm_ctx *ctx, enum mm_direction dir, enum mm_phase
 	            MKMIG_VERSION, dir == MM_UP ? "up" : "down", part_names[sel], ctx->opt.pg_version);
 }
 
-/* The retry helper, once, before the first selected step that calls it. */
+/* The retry and batch helpers, once each, at the top when a selected step calls them. */
 static void emit_helper_if_needed(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir,
                                   enum mm_phase_sel sel, struct mm_buf *out)
 {
-	for (size_t i = 0; i < plan->steps.len; i++) {
+	bool retry = false, batch = false;
+	for (size_t i = 0; i < plan->steps.len && !(retry && batch); i++) {
 		const struct mm_step *s = mm_vec_at(&plan->steps, i);
-		if (mm_plan_selects(plan, s, sel) && mm_step_needs_retry(s, dir)) {
-			mm_buf_addch(out, '\n');
-			mm_emit_retry_helper(ctx, &mm_style_psql, out);
-			return;
-		}
+		if (!mm_plan_selects(plan, s, sel))
+			continue;
+		retry = retry || mm_step_needs_retry(s, dir);
+		batch = batch || mm_step_needs_batch_helper(s, dir);
+	}
+	if (retry) {
+		mm_buf_addch(out, '\n');
+		mm_emit_retry_helper(ctx, &mm_style_psql, out);
+	}
+	if (batch) {
+		mm_buf_addch(out, '\n');
+		mm_emit_batch_helper(ctx, &mm_style_psql, out);
 	}
 }
 

@@ -63,9 +63,12 @@ static const char *dollar_tag(struct mm_ctx *ctx, const struct mm_vec *stmts)
 static void add_indented(struct mm_buf *out, const char *text, const char *indent)
 {
 	mm_buf_adds(out, indent);
-	for (const char *p = text; *p; p++) {
-		mm_buf_addch(out, *p);
-		if (*p == '\n' && p[1])
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		mm_buf_add(out, p, n);
+		p += n;
+		if (nl && *p)
 			mm_buf_adds(out, indent);
 	}
 }
@@ -163,10 +166,11 @@ static void emit_statements(const struct mm_vec *stmts, const struct mm_sql_styl
 {
 	for (size_t i = 0; i < stmts->len; i++) {
 		const char *sql = mm_vec_at(stmts, i);
-		bool body = strchr(sql, '$') || strchr(sql, '\n');
+		bool body = strpbrk(sql, "$\n") != NULL;
 		if (body)
 			body_begin(st, out);
-		mm_buf_addf(out, "%s;\n", sql);
+		mm_buf_adds(out, sql);
+		mm_buf_adds(out, ";\n");
 		if (body)
 			body_end(st, out);
 	}
@@ -198,10 +202,17 @@ void mm_emit_step_sql_styled(struct mm_ctx *ctx, const struct mm_step *s, enum m
 	bool retry = mm_step_needs_retry(s, dir);
 	switch (unit) {
 	case MM_UNIT_BATCH:
-		/* Each batch waits for row locks at most lock_timeout and retries; the whole DO runs as
-		 * long as the table needs, so no statement_timeout. */
+		/* Each batch waits for row locks at most lock_timeout and retries; the whole call runs
+		 * as long as the table needs, so no statement_timeout. A runner that sends the unit as
+		 * one string gets the pg_temp.mkmig_batch call in a DO block that creates it. */
 		nontx_settings(st, mm_sprintf(&ctx->arena, "'%dms'", lock_timeout_ms), out);
-		emit_statements(stmts, st, out);
+		if (st->one_string && mm_step_needs_batch_helper(s, dir)) {
+			body_begin(st, out);
+			mm_emit_batch_wrapped(ctx, mm_vec_at(stmts, 0), out);
+			body_end(st, out);
+		} else {
+			emit_statements(stmts, st, out);
+		}
 		nontx_reset(st, out);
 		return;
 	case MM_UNIT_NONTX:

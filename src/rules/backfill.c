@@ -1,16 +1,19 @@
 /*
- * backfill.c — batched, resumable backfills: a DO block that updates a bounded batch of rows,
- * COMMITs, and goes on, so no transaction holds row locks or bloats for long.
+ * backfill.c — batched, resumable backfills: a CALL of pg_temp.mkmig_batch (the loop, defined
+ * once per file: src/emit/batch.c) that updates a bounded batch of rows, COMMITs, and goes on, so
+ * no transaction holds row locks or bloats for long. This file writes the step: the two batch
+ * statements the loop executes (the first batch, and the next one after the last key), and the
+ * call's settings.
  *
  * Batching is keyset pagination on the primary key with a row-value comparison,
  * (k1, k2) > (last1, last2) ORDER BY k1, k2 LIMIT n, which btree uses as an index condition for
  * any key type (bigint, uuid, text, composite) — pg-facts §6. Each batch is a fresh bounded query:
  * a FOR loop over one cursor would be materialised at the first COMMIT (docs:
  * plpgsql-transactions.html). The last key is stored in a progress table in the same transaction
- * as the batch, because a killed DO loses its variables; a re-run resumes after it, and the UPDATE
- * only touches rows still pending, so repeating a batch is harmless. COMMIT in DO needs
- * PostgreSQL 11+ and a DO run as its own top-level statement, outside any transaction block
- * (docs: sql-do.html) — the emitter gives it a unit of its own. The progress table is dropped
+ * as the batch, because a killed call loses its variables; a re-run resumes after it, and the
+ * UPDATE only touches rows still pending, so repeating a batch is harmless. COMMIT in a procedure
+ * needs PostgreSQL 11+ and a CALL as its own top-level statement, outside any transaction block
+ * (docs: sql-call.html) — the emitter gives it a unit of its own. The progress table is dropped
  * when the last backfill using it finishes.
  *
  * The same loop runs the user's own UPDATE / DELETE / INSERT ... SELECT in batches (dml.c): the
@@ -19,12 +22,11 @@
  * Such a job leaves a done marker instead of deleting its progress row, so a re-run of the
  * script after the job finished does not apply it again; a final step removes the markers.
  *
- * Control (--batch-time, --max-replica-lag, --batch-sleep): the batch size adapts so a batch
- * takes about the target time (its row locks are held until it commits: shorter batches, shorter
- * stalls for concurrent writers of those rows); before each batch the loop waits while a
- * replica's replay_lag in pg_stat_replication is above the limit (visible to superusers and
- * pg_monitor members; others see NULL and are not paused); each notice gives keys walked out of
- * the planner's estimate (pg_class.reltuples) and an ETA from the rate so far.
+ * Control (--batch-time, --max-replica-lag, --batch-sleep, passed to the call): the batch size
+ * adapts so a batch takes about the target time (its row locks are held until it commits: shorter
+ * batches, shorter stalls for concurrent writers of those rows); before each batch the loop waits
+ * while a replica's replay_lag is above the limit; each notice gives keys walked out of the
+ * planner's estimate (pg_class.reltuples) and an ETA from the rate so far.
  */
 #include "common.h"
 
@@ -83,52 +85,53 @@ static const char *each_key(struct mm_arena *a, const struct mm_vec *cols, const
 	return s;
 }
 
-/* One batch: pick the next keys into mkmig_keys(mkmig_k1, ...), apply the write, return the last
- * key, the keys walked and the rows written. */
+/* One batch as the text pg_temp.mkmig_batch executes (src/emit/batch.c): pick the next keys
+ * into mkmig_keys(mkmig_k1, ...), apply the write, return the last key, the keys walked and the
+ * rows written. $1 is the batch size, $2 the last key committed (text[]). */
 static void add_batch_query(struct mm_buf *b, struct mm_arena *a, const struct mm_batch_spec *sp, const struct mm_vec *cols,
                             const struct mm_vec *types, bool after, const char *indent)
 {
 	const char *keycols = each_key(a, cols, NULL, "@");
 	const char *knames = each_key(a, cols, NULL, "mkmig_k#");
 	mm_buf_addf(b, "%sWITH mkmig_keys (%s) AS (\n", indent, knames);
-	mm_buf_addf(b, "%s    SELECT %s FROM %s%s ORDER BY %s LIMIT mkmig_size\n", indent, keycols, sp->from,
-	            after ? mm_sprintf(a, " WHERE (%s) > (%s)", keycols, each_key(a, cols, types, "mkmig_last[#]::%")) : "",
+	mm_buf_addf(b, "%s    SELECT %s FROM %s%s ORDER BY %s LIMIT $1\n", indent, keycols, sp->from,
+	            after ? mm_sprintf(a, " WHERE (%s) > (%s)", keycols, each_key(a, cols, types, "$2[#]::%")) : "",
 	            keycols);
 	mm_buf_addf(b, "%s), mkmig_written AS (\n", indent);
-	mm_buf_addf(b, "%s    %s\n", indent, sp->write_sql);
-	mm_buf_addf(b, "%s)\n", indent);
+	const char *parts[] = { indent, "    ", sp->write_sql, "\n", indent, ")\n" };
+	for (size_t i = 0; i < MM_ARRAY_LEN(parts); i++)
+		mm_buf_adds(b, parts[i]);
 	mm_buf_addf(b, "%sSELECT (SELECT ARRAY[%s] FROM mkmig_keys ORDER BY %s LIMIT 1), (SELECT count(*) FROM mkmig_keys), "
 	               "(SELECT count(*) FROM mkmig_written)\n",
 	            indent, each_key(a, cols, NULL, "mkmig_k#::text"), each_key(a, cols, NULL, "mkmig_k# DESC"));
-	mm_buf_addf(b, "%sINTO mkmig_batch, mkmig_seen_now, mkmig_rows;\n", indent);
 }
 
-/* The handler of an error other than a lock timeout in a batch, when the rows' values are computed
- * by an expression that can fail on one row (a convert: overflow, a bad cast): find the first
- * pending row of the batch whose value raises, and stop naming its key. The batches before are
- * committed; fixing the row and running the script again resumes after them. */
-static void add_row_error_handler(struct mm_buf *b, struct mm_arena *a, const char *qtable, const struct mm_vec *cols,
-                                  const struct mm_vec *types, const char *pending_sql, const char *row_expr,
-                                  const char *job)
+/* A dollar-quote tag that occurs in none of the texts. */
+static const char *quote_tag(struct mm_arena *a, const char *const *texts, size_t n)
+{
+	for (int k = 0;; k++) {
+		const char *tag = k ? mm_sprintf(a, "$mkmig%d$", k) : "$mkmig$";
+		bool clash = false;
+		for (size_t i = 0; i < n && !clash; i++)
+			clash = texts[i] && strstr(texts[i], tag);
+		if (!clash)
+			return tag;
+	}
+}
+
+/* The arguments that find the row a conversion fails on, when the rows' values are computed by
+ * an expression that can fail on one row (a convert: overflow, a bad cast): the pending rows of
+ * the failed batch in key order, and the value of one of them. */
+static void add_row_check(struct mm_buf *b, struct mm_arena *a, const char *qtable, const struct mm_vec *cols,
+                          const struct mm_vec *types, const char *pending_sql, const char *row_expr, const char *tag)
 {
 	const char *tcols = each_key(a, cols, NULL, "t.@");
-	mm_buf_addf(b,
-	            "            WHEN OTHERS THEN\n"
-	            "                FOR mkmig_key IN SELECT ARRAY[%s] FROM %s AS t\n"
-	            "                    WHERE (mkmig_last IS NULL OR (%s) > (%s)) AND (%s)\n"
-	            "                    ORDER BY %s LIMIT mkmig_size\n"
-	            "                LOOP\n"
-	            "                    BEGIN\n"
-	            "                        PERFORM %s FROM %s AS t WHERE (%s) = (%s);\n"
-	            "                    EXCEPTION WHEN OTHERS THEN\n"
-	            "                        RAISE EXCEPTION 'mkmig: backfill %%: the row with key (%s) = (%%) cannot be converted: %%',\n"
-	            "                            %s, pg_catalog.array_to_string(mkmig_key, ', '), SQLERRM\n"
-	            "                            USING HINT = 'fix the row (or the expression) and run the script again: the backfill resumes after the last committed batch';\n"
-	            "                    END;\n"
-	            "                END LOOP;\n"
-	            "                RAISE;\n",
-	            each_key(a, cols, NULL, "t.@::text"), qtable, tcols, each_key(a, cols, types, "mkmig_last[#]::%"), pending_sql,
-	            tcols, row_expr, qtable, tcols, each_key(a, cols, types, "mkmig_key[#]::%"), each_key(a, cols, NULL, "@"), job);
+	mm_buf_addf(b, ",\n    bad_rows => %sSELECT ARRAY[%s] FROM %s AS t WHERE ($2 IS NULL OR (%s) > (%s)) AND (%s) ORDER BY %s LIMIT $1%s",
+	            tag, each_key(a, cols, NULL, "t.@::text"), qtable, tcols, each_key(a, cols, types, "$2[#]::%"),
+	            pending_sql, tcols, tag);
+	mm_buf_addf(b, ",\n    bad_row => %sSELECT %s FROM %s AS t WHERE (%s) = (%s)%s", tag, row_expr, qtable, tcols,
+	            each_key(a, cols, types, "$1[#]::%"), tag);
+	mm_buf_addf(b, ",\n    key_names => %s", mm_sql_literal(a, each_key(a, cols, NULL, "@")));
 }
 
 int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
@@ -140,113 +143,47 @@ int mm_rule_batched(struct mm_rule_ctx *r, const struct mm_batch_spec *sp)
 		return -1;
 	const char *progress = mm_sql_qname(a, r->schema, "mkmig_backfill");
 	const char *job = mm_sql_literal(a, mm_sprintf(a, "%s.%s", r->qtable, sp->label));
-	struct mm_buf b = MM_BUF_INIT;
-	mm_buf_adds(&b, "DO $mkmig$\nDECLARE\n"
-	                "    mkmig_last text[];\n    mkmig_batch text[];\n    mkmig_rows bigint;\n"
-	                "    mkmig_total bigint;\n    mkmig_seen bigint;\n    mkmig_seen_now bigint;\n"
-	                "    mkmig_run bigint := 0;\n    mkmig_estimate bigint;\n");
-	mm_buf_addf(&b, "    mkmig_size bigint := %ld;\n", o->batch_size);
-	if (sp->declare)
-		mm_buf_addf(&b, "    %s", sp->declare);
-	if (sp->row_expr)
-		mm_buf_adds(&b, "    mkmig_key text[];\n");
-	mm_buf_adds(&b, "    mkmig_start timestamptz := pg_catalog.clock_timestamp();\n"
-	                "    mkmig_t0 timestamptz;\n    mkmig_ms double precision;\n    mkmig_attempt int;\nBEGIN\n");
-	/* A re-run after the whole change completed: the columns the copy reads may be gone. */
+	struct mm_buf first = MM_BUF_INIT, next = MM_BUF_INIT, b = MM_BUF_INIT;
+	add_batch_query(&first, a, sp, &cols, &types, false, "        ");
+	add_batch_query(&next, a, sp, &cols, &types, true, "        ");
+	const char *texts[] = { first.buf, next.buf, sp->pending_sql, sp->row_expr };
+	const char *tag = quote_tag(a, texts, MM_ARRAY_LEN(texts));
+	bool proc = o->pg_version >= 11;
+	mm_buf_addf(&b, "%s pg_temp.mkmig_batch(%s, %s, %ld", proc ? "CALL" : "SELECT", job, mm_rule_table_literal(r),
+	            o->batch_size);
+	if (sp->once)
+		mm_buf_adds(&b, ", once => true");
 	if (sp->done_if)
-		mm_buf_addf(&b, "    IF %s THEN\n        RAISE NOTICE 'mkmig: backfill %%: the change is already complete', %s;\n"
-		                "        RETURN;\n    END IF;\n",
-		            sp->done_if, job);
-	mm_buf_addf(&b, "    CREATE TABLE IF NOT EXISTS %s (job text PRIMARY KEY, last_key text[] NOT NULL, rows_done bigint NOT NULL, keys_seen bigint NOT NULL DEFAULT 0);\n",
-	            progress);
-	mm_buf_addf(&b, "    SELECT last_key, rows_done, keys_seen INTO mkmig_last, mkmig_total, mkmig_seen FROM %s WHERE job = %s;\n",
-	            progress, job);
-	if (sp->once)
-		mm_buf_addf(&b, "    IF mkmig_last = '{}' THEN\n"
-		                "        RAISE NOTICE 'mkmig: %% already ran to completion (%% rows): not applied again', %s, mkmig_total;\n"
-		                "        RETURN;\n    END IF;\n",
-		            job);
-	mm_buf_addf(&b, "    SELECT greatest(reltuples, 0)::bigint INTO mkmig_estimate FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass(%s);\n",
-	            mm_rule_table_literal(r));
-	mm_buf_adds(&b, "    mkmig_total := coalesce(mkmig_total, 0);\n    mkmig_seen := coalesce(mkmig_seen, 0);\n"
-	                "    IF mkmig_last IS NOT NULL THEN\n");
-	mm_buf_addf(&b, "        RAISE NOTICE 'mkmig: resuming backfill %% after key %%', %s, mkmig_last;\n", job);
-	mm_buf_adds(&b, "    END IF;\n    COMMIT;\n    LOOP\n");
-	if (o->max_replica_lag_ms > 0)
-		mm_buf_addf(&b,
-		            "        WHILE coalesce((SELECT max(extract(epoch FROM replay_lag)) FROM pg_catalog.pg_stat_replication), 0) * 1000 > %d LOOP\n"
-		            "            RAISE NOTICE 'mkmig: %%: replica lag above %d ms, waiting', %s;\n"
-		            "            PERFORM pg_catalog.pg_sleep(1);\n"
-		            "        END LOOP;\n",
-		            o->max_replica_lag_ms, o->max_replica_lag_ms, job);
-	mm_buf_adds(&b, "        mkmig_attempt := 0;\n        mkmig_t0 := pg_catalog.clock_timestamp();\n        LOOP\n            BEGIN\n"
-	                /* Tells mkmig's sync triggers that this write is the backfill, not the
-	                 * application, for this transaction only. */
-	                "                PERFORM pg_catalog.set_config('mkmig.backfill', 'on', true);\n"
-	                "                IF mkmig_last IS NULL THEN\n");
-	add_batch_query(&b, a, sp, &cols, &types, false, "                    ");
-	mm_buf_adds(&b, "                ELSE\n");
-	add_batch_query(&b, a, sp, &cols, &types, true, "                    ");
-	mm_buf_addf(&b,
-	            "                END IF;\n"
-	            "                EXIT;\n"
-	            "            EXCEPTION WHEN lock_not_available OR deadlock_detected THEN\n"
-	            "                mkmig_attempt := mkmig_attempt + 1;\n"
-	            "                IF mkmig_attempt >= %d THEN\n"
-	            "                    RAISE;\n"
-	            "                END IF;\n"
-	            "                PERFORM pg_catalog.pg_sleep(least(0.05 * 2 ^ mkmig_attempt, 5) * (0.5 + random()));\n",
-	            o->lock_retries);
-	if (sp->row_expr)
-		add_row_error_handler(&b, a, r->qtable, &cols, &types, sp->pending_sql, sp->row_expr, job);
-	mm_buf_adds(&b,
-	            "            END;\n"
-	            "        END LOOP;\n"
-	            "        EXIT WHEN mkmig_batch IS NULL;\n"
-	            "        mkmig_last := mkmig_batch;\n"
-	            "        mkmig_total := mkmig_total + mkmig_rows;\n"
-	            "        mkmig_seen := mkmig_seen + mkmig_seen_now;\n"
-	            "        mkmig_run := mkmig_run + mkmig_seen_now;\n");
-	mm_buf_addf(&b,
-	            "        INSERT INTO %s AS p (job, last_key, rows_done, keys_seen) VALUES (%s, mkmig_last, mkmig_total, mkmig_seen)\n"
-	            "            ON CONFLICT (job) DO UPDATE SET last_key = EXCLUDED.last_key, rows_done = EXCLUDED.rows_done, keys_seen = EXCLUDED.keys_seen;\n"
-	            "        COMMIT;\n"
-	            "        mkmig_ms := extract(epoch FROM pg_catalog.clock_timestamp() - mkmig_t0) * 1000;\n",
-	            progress, job);
-	/* ETA: the keys still to walk (estimate minus walked) at this run's rate. */
-	mm_buf_addf(&b,
-	            "        RAISE NOTICE 'mkmig: backfill %%: %% rows updated so far, %% of ~%% keys walked, ETA %%', %s, mkmig_total, mkmig_seen,\n"
-	            "            coalesce(nullif(mkmig_estimate, 0)::text, '?'),\n"
-	            "            CASE WHEN mkmig_estimate > mkmig_seen THEN pg_catalog.justify_interval(pg_catalog.make_interval(secs =>\n"
-	            "                round(extract(epoch FROM pg_catalog.clock_timestamp() - mkmig_start) / mkmig_run * (mkmig_estimate - mkmig_seen))))::text\n"
-	            "            ELSE 'soon' END;\n",
-	            job);
+		mm_buf_addf(&b, ",\n    done_if => %s", mm_sql_literal(a, sp->done_if));
+	if (strcmp(progress, "public.mkmig_backfill") != 0)
+		mm_buf_addf(&b, ",\n    progress => %s", mm_sql_literal(a, progress));
 	if (o->batch_time_ms > 0)
-		/* Aim each batch at the target time: scale by target / last, at most x2 or /2 a step. */
-		mm_buf_addf(&b, "        mkmig_size := greatest(1, least(mkmig_size * 2, greatest(mkmig_size / 2, (mkmig_size * %d / greatest(mkmig_ms, 1))::bigint)));\n",
-		            o->batch_time_ms);
-	if (o->batch_sleep_ms)
-		mm_buf_addf(&b, "        PERFORM pg_catalog.pg_sleep(%d / 1000.0);\n", o->batch_sleep_ms);
-	mm_buf_adds(&b, "    END LOOP;\n");
-	if (sp->once)
-		mm_buf_addf(&b,
-		            "    INSERT INTO %s AS p (job, last_key, rows_done, keys_seen) VALUES (%s, '{}', mkmig_total, mkmig_seen)\n"
-		            "        ON CONFLICT (job) DO UPDATE SET last_key = EXCLUDED.last_key, rows_done = EXCLUDED.rows_done;\n",
-		            progress, job);
-	else
-		mm_buf_addf(&b,
-		            "    DELETE FROM %s WHERE job = %s;\n"
-		            "    IF NOT EXISTS (SELECT FROM %s) THEN\n"
-		            "        DROP TABLE %s;\n"
-		            "    END IF;\n",
-		            progress, job, progress, progress);
-	mm_buf_addf(&b, "    RAISE NOTICE 'mkmig: backfill %% done: %% rows updated', %s, mkmig_total;\nEND\n$mkmig$", job);
+		mm_buf_addf(&b, ", batch_ms => %d", o->batch_time_ms);
+	if (o->batch_sleep_ms > 0)
+		mm_buf_addf(&b, ", sleep_ms => %d", o->batch_sleep_ms);
+	if (o->max_replica_lag_ms > 0)
+		mm_buf_addf(&b, ", max_lag_ms => %d", o->max_replica_lag_ms);
+	/* The statements are long: copied, not formatted. */
+	const char *parts[] = { ",\n    first_batch => ", tag, "\n", first.buf, "    ", tag,
+		                ",\n    next_batch => ", tag, "\n", next.buf, "    ", tag };
+	for (size_t i = 0; i < MM_ARRAY_LEN(parts); i++)
+		mm_buf_adds(&b, parts[i]);
+	if (sp->row_expr)
+		add_row_check(&b, a, r->qtable, &cols, &types, sp->pending_sql, sp->row_expr, tag);
+	mm_buf_adds(&b, ")");
+	mm_buf_release(&first);
+	mm_buf_release(&next);
 	struct mm_step *s = mm_step_new(r->ctx, r->plan, r->ch, sp->phase, MM_UNIT_BATCH, sp->title);
-	mm_step_up(r->ctx, s, "%s", mm_buf_arena(&b, a));
+	mm_vec_push(a, &s->up, mm_buf_arena(&b, a));
 	mm_buf_release(&b);
+	s->batch_call = true;
 	mm_step_lock(r->ctx, s, r->qtable, MM_LOCK_ROW_EXCLUSIVE, MM_WORK_BATCHES);
 	s->no_timeout = true;
 	mm_step_why(r->ctx, s, "%s", sp->why);
+	if (!proc)
+		s->warning = mm_sprintf(a, "PostgreSQL %d has no COMMIT in PL/pgSQL (it came in 11): the batches of this step "
+		                           "run in one transaction, which holds their row locks until the end",
+		                        o->pg_version);
 	if (sp->once)
 		mm_rule_batch_cleanup(r, job);
 	return 0;

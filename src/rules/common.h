@@ -69,7 +69,6 @@ struct mm_batch_spec {
 	const char *write_sql;
 	const char *done_if;    /* SQL condition: the whole change already happened, or NULL */
 	bool once;
-	const char *declare;    /* extra PL/pgSQL declarations ("name type := expr;\n"), or NULL */
 	const char *row_expr;   /* a value that can fail on one row (see mm_rule_backfill_rows), or NULL */
 	const char *pending_sql;/* with row_expr: the condition of the rows still to fill (alias t) */
 	const char *title, *why;

@@ -80,48 +80,53 @@ static bool modifying_cte(const PgQuery__WithClause *w)
 }
 
 /* now() and its kin are the time the statement started; in batches, each batch's transaction
- * would see its own. They are pinned to mkmig_now, set once when the loop starts (a re-run after
- * an interruption sets it again). Precision forms (CURRENT_TIMESTAMP(0)) are left as written. */
+ * would see its own. They are pinned to the now() of the call that runs the batches: $3 of the
+ * batch statement pg_temp.mkmig_batch executes (src/emit/batch.c), mkmig_now in the ctid DO
+ * block; a re-run after an interruption takes it again. Precision forms (CURRENT_TIMESTAMP(0))
+ * are left as written. */
 static const struct {
 	PgQuery__SQLValueFunctionOp op;
-	const char *expr;
+	const char *cast;
 } pinned_svf[] = {
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP, "mkmig_now" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE, "mkmig_now::date" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME, "mkmig_now::timetz" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP, "mkmig_now::timestamp" },
-	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME, "mkmig_now::time" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP, "" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE, "::date" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME, "::timetz" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP, "::timestamp" },
+	{ PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME, "::time" },
 };
 static const char *const pinned_funcs[] = { "now", "transaction_timestamp", "statement_timestamp" };
 
 struct pin {
 	struct mm_ctx *ctx;
+	const char *now;   /* what the pinned time is called; NULL: only look for one */
 	bool pinned;
 };
 
 static bool pin_now(PgQuery__Node *n, void *arg)
 {
 	struct pin *p = arg;
-	const char *expr = NULL;
+	const char *cast = NULL;
 	if (n->node_case == PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION) {
 		for (size_t i = 0; i < MM_ARRAY_LEN(pinned_svf); i++)
 			if (pinned_svf[i].op == n->sqlvalue_function->op)
-				expr = pinned_svf[i].expr;
+				cast = pinned_svf[i].cast;
 	} else if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL && n->func_call->n_args == 0 && !n->func_call->over) {
 		const PgQuery__FuncCall *f = n->func_call;
 		const PgQuery__Node *last = f->funcname[f->n_funcname - 1];
 		bool catalog = f->n_funcname == 1 || (f->n_funcname == 2 && strcmp(f->funcname[0]->string->sval, "pg_catalog") == 0);
 		for (size_t i = 0; catalog && last->node_case == PG_QUERY__NODE__NODE_STRING && i < MM_ARRAY_LEN(pinned_funcs); i++)
 			if (strcmp(last->string->sval, pinned_funcs[i]) == 0)
-				expr = "mkmig_now";
+				cast = "";
 	}
-	if (!expr)
+	if (!cast)
 		return true;
-	PgQuery__Node *e = mm_sql_parse_expr(p->ctx, expr);
+	p->pinned = true;
+	if (!p->now)
+		return false;
+	PgQuery__Node *e = mm_sql_parse_expr(p->ctx, mm_sprintf(&p->ctx->arena, "%s%s", p->now, cast));
 	if (!e)
 		MM_BUG("pinned time does not parse");
 	*n = *e;
-	p->pinned = true;
 	return false;
 }
 
@@ -137,8 +142,21 @@ static bool sets_key(struct mm_rule_ctx *r)
 	return false;
 }
 
-/* Why the statement must run as one (NULL: it can be batched). */
-static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool is_update, bool has_key)
+struct self_or_now {
+	struct self_ref self;
+	struct pin now;
+};
+
+/* One walk for both questions: does the statement read its table again, does it call now()? */
+static bool find_self_or_now(PgQuery__Node *n, void *arg)
+{
+	struct self_or_now *q = arg;
+	return find_self(n, &q->self) && pin_now(n, &q->now);
+}
+
+/* Why the statement must run as one (NULL: it can be batched); whether it calls now(). */
+static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool is_update, bool has_key,
+                             bool *calls_now)
 {
 	struct mm_arena *a = &r->ctx->arena;
 	if (t->n_returning)
@@ -147,8 +165,10 @@ static const char *why_whole(struct mm_rule_ctx *r, const struct target *t, bool
 		return "a data-modifying WITH runs once, not per batch";
 	if (t->where && t->where->node_case == PG_QUERY__NODE__NODE_CURRENT_OF_EXPR)
 		return "WHERE CURRENT OF names one row of a cursor";
-	struct self_ref s = { .t = t };
-	mm_sql_walk(r->ch->node, find_self, &s);
+	struct self_or_now q = { .self = { .t = t }, .now = { .ctx = r->ctx } };
+	mm_sql_walk(r->ch->node, find_self_or_now, &q);
+	const struct self_ref s = q.self;
+	*calls_now = q.now.pinned;
 	if (s.found)
 		return mm_sprintf(a, "the statement reads %s again (a self-join or subquery): a batch would see rows earlier "
 		                     "batches already changed",
@@ -199,21 +219,72 @@ static PgQuery__Node *range_node(struct mm_arena *a, const char *name)
 	return n;
 }
 
+static PgQuery__Node *column_ref(struct mm_arena *a, const char *rel, const char *col)
+{
+	PgQuery__ColumnRef *c = mm_alloc(a, sizeof(*c));
+	pg_query__column_ref__init(c);
+	c->n_fields = 2;
+	c->fields = mm_alloc(a, 2 * sizeof(*c->fields));
+	c->fields[0] = mm_sql_string_node(a, rel);
+	c->fields[1] = mm_sql_string_node(a, col);
+	c->location = -1;
+	PgQuery__Node *n = mm_alloc(a, sizeof(*n));
+	pg_query__node__init(n);
+	n->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	n->column_ref = c;
+	return n;
+}
+
+/* (ref.k1, ...) as a row, or ref.k1 alone: one side of the key condition. */
+static PgQuery__Node *key_side(struct mm_arena *a, PgQuery__Node **items, size_t n)
+{
+	if (n == 1)
+		return items[0];
+	PgQuery__RowExpr *row = mm_alloc(a, sizeof(*row));
+	pg_query__row_expr__init(row);
+	row->n_args = n;
+	row->args = items;
+	row->row_format = PG_QUERY__COERCION_FORM__COERCE_IMPLICIT_CAST;
+	row->location = -1;
+	PgQuery__Node *node = mm_alloc(a, sizeof(*node));
+	pg_query__node__init(node);
+	node->node_case = PG_QUERY__NODE__NODE_ROW_EXPR;
+	node->row_expr = row;
+	return node;
+}
+
+/* (ref.k1, ...) = (mkmig_keys.mkmig_k1, ...) over the primary key of table, built as the tree
+ * the parser would give (one per batched statement: cheaper than printing and parsing it). */
+static PgQuery__Node *key_eq(struct mm_arena *a, const struct mm_table *table, const char *ref)
+{
+	const struct mm_constraint *pk = mm_table_primary_key(table);
+	size_t n = pk->columns.len;
+	PgQuery__Node **l = mm_alloc(a, n * sizeof(*l)), **k = mm_alloc(a, n * sizeof(*k));
+	for (size_t i = 0; i < n; i++) {
+		l[i] = column_ref(a, ref, mm_vec_at(&pk->columns, i));
+		k[i] = column_ref(a, "mkmig_keys", mm_sprintf(a, "mkmig_k%zu", i + 1));
+	}
+	PgQuery__AExpr *e = mm_alloc(a, sizeof(*e));
+	pg_query__a__expr__init(e);
+	e->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+	e->n_name = 1;
+	e->name = mm_alloc(a, sizeof(*e->name));
+	e->name[0] = mm_sql_string_node(a, "=");
+	e->lexpr = key_side(a, l, n);
+	e->rexpr = key_side(a, k, n);
+	e->location = -1;
+	PgQuery__Node *node = mm_alloc(a, sizeof(*node));
+	pg_query__node__init(node);
+	node->node_case = PG_QUERY__NODE__NODE_A_EXPR;
+	node->a_expr = e;
+	return node;
+}
+
 /* The statement as written, joined with this batch's keys, ending in RETURNING 1. */
-static const char *batch_write(struct mm_rule_ctx *r, const struct target *t, const struct mm_vec *cols)
+static const char *batch_write(struct mm_rule_ctx *r, const struct target *t)
 {
 	struct mm_arena *a = &r->ctx->arena;
-	struct mm_buf b = MM_BUF_INIT;
-	for (size_t i = 0; i < cols->len; i++)
-		mm_buf_addf(&b, "%s%s.%s", i ? ", " : "(", mm_sql_ident(a, t->ref), (const char *)mm_vec_at(cols, i));
-	mm_buf_adds(&b, ") = (");
-	for (size_t i = 0; i < cols->len; i++)
-		mm_buf_addf(&b, "%smkmig_keys.mkmig_k%zu", i ? ", " : "", i + 1);
-	mm_buf_adds(&b, ")");
-	PgQuery__Node *keyeq = mm_sql_parse_expr(r->ctx, mm_buf_arena(&b, a));
-	mm_buf_release(&b);
-	if (!keyeq)
-		MM_BUG("key condition does not parse");
+	PgQuery__Node *keyeq = key_eq(a, r->table, t->ref);
 	PgQuery__Node **from = mm_alloc(a, (t->n_from + 1) * sizeof(*from));
 	from[0] = range_node(a, "mkmig_keys");
 	if (t->n_from)
@@ -367,7 +438,8 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	target_of(r->ch->node, &t);
 	struct mm_vec cols = { 0 };
 	bool has_key = mm_rule_batch_key(r, &cols, NULL);
-	const char *why = why_whole(r, &t, is_update, has_key);
+	bool calls_now = false;
+	const char *why = why_whole(r, &t, is_update, has_key, &calls_now);
 	if (why)
 		return whole(r, why);
 	/* Collected with the statement as written: its now() is the collecting transaction's. */
@@ -375,8 +447,8 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	                       ? mm_rule_key_update_collect(r, mm_sprintf(a, "update_%zu_%zu", r->ch->stmt->off, r->index), t.ref)
 	                       : NULL;
 	/* On a copy of the statement: the node is also the change's record of what was written. */
-	struct pin pin = { .ctx = r->ctx };
-	PgQuery__Node *copy = mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement");
+	PgQuery__Node *copy = calls_now ? mm_sql_parse_one(r->ctx, r->ch->stmt->text, "statement") : NULL;
+	struct pin pin = { .ctx = r->ctx, .now = has_key ? "$3" : "mkmig_now" };
 	if (copy)
 		mm_sql_walk(copy, pin_now, &pin);
 	struct target t2;
@@ -394,9 +466,8 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	struct mm_batch_spec sp = {
 		.label = label,
 		.from = work ? work : t.rel->inh ? r->qtable : mm_sprintf(a, "ONLY %s", r->qtable),
-		.write_sql = batch_write(r, &t, &cols),
+		.write_sql = batch_write(r, &t),
 		.once = true,
-		.declare = pin.pinned ? "mkmig_now timestamptz := pg_catalog.now();\n" : NULL,
 		.title = mm_sprintf(a, "%s, in batches of %ld keys", mm_change_sql(r), o->batch_size),
 		.why = mm_sprintf(a,
 		                  "one statement would hold the row locks of every row it changes until it commits; the same "
@@ -496,15 +567,7 @@ int mm_rule_insert_select(struct mm_rule_ctx *r)
 	/* The statement as written, its SELECT restricted to this batch's source keys. */
 	const char *ref = src->alias && src->alias->aliasname ? src->alias->aliasname : src->relname;
 	struct target t = { .rel = src, .from = sel->from_clause, .n_from = 1, .where = sel->where_clause, .ref = ref };
-	struct mm_buf b = MM_BUF_INIT;
-	for (size_t i = 0; i < cols.len; i++)
-		mm_buf_addf(&b, "%s%s.%s", i ? ", " : "(", mm_sql_ident(a, ref), (const char *)mm_vec_at(&cols, i));
-	mm_buf_adds(&b, ") = (");
-	for (size_t i = 0; i < cols.len; i++)
-		mm_buf_addf(&b, "%smkmig_keys.mkmig_k%zu", i ? ", " : "", i + 1);
-	mm_buf_adds(&b, ")");
-	PgQuery__Node *keyeq = mm_sql_parse_expr(r->ctx, mm_buf_arena(&b, a));
-	mm_buf_release(&b);
+	PgQuery__Node *keyeq = key_eq(a, st, ref);
 	PgQuery__SelectStmt *s2 = mm_alloc(a, sizeof(*s2));
 	*s2 = *sel;
 	s2->n_from_clause = 2;
