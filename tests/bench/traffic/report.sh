@@ -57,7 +57,7 @@ done
 
 if command -v gnuplot >/dev/null; then
   n=$(echo $scenarios | wc -w)
-  cols=3 rws=$(( (n + 2) / 3 ))
+  cols=$(( n < 3 ? n : 3 )) rws=$(( (n + 2) / 3 ))
   {
     echo "set terminal pngcairo size $((cols * 520)),$((rws * 300)) font ',9'"
     echo "set output '$work/plot.png'"
