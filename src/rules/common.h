@@ -82,6 +82,13 @@ bool mm_rule_batch_key(struct mm_rule_ctx *r, struct mm_vec *cols, struct mm_vec
 void mm_rule_batch_cleanup(struct mm_rule_ctx *r, const char *job);
 void mm_rule_batch_cleanup_step(struct mm_ctx *ctx, struct mm_plan *plan);
 
+/* The batch of a batched UPDATE / DELETE (dml_write.c): the condition (ref.k1, ...) =
+ * (mkmig_keys.mkmig_k1, ...) over table's primary key, as a tree; the statement's text restricted
+ * to the batch (cols: the key columns, quoted), or NULL when its text is not of a shape edited
+ * safely. */
+PgQuery__Node *mm_rule_key_eq(struct mm_arena *a, const struct mm_table *table, const char *ref);
+const char *mm_rule_batch_write_text(struct mm_rule_ctx *r, const char *ref, const struct mm_vec *cols);
+
 /* UPDATE that sets a primary key column (dml_key.c): why it cannot be batched (NULL: it can); the
  * step collecting the keys it touches into a work table (returned), batched over by dml.c; the
  * step dropping that table after the batches. */

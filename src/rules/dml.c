@@ -219,72 +219,12 @@ static PgQuery__Node *range_node(struct mm_arena *a, const char *name)
 	return n;
 }
 
-static PgQuery__Node *column_ref(struct mm_arena *a, const char *rel, const char *col)
-{
-	PgQuery__ColumnRef *c = mm_alloc(a, sizeof(*c));
-	pg_query__column_ref__init(c);
-	c->n_fields = 2;
-	c->fields = mm_alloc(a, 2 * sizeof(*c->fields));
-	c->fields[0] = mm_sql_string_node(a, rel);
-	c->fields[1] = mm_sql_string_node(a, col);
-	c->location = -1;
-	PgQuery__Node *n = mm_alloc(a, sizeof(*n));
-	pg_query__node__init(n);
-	n->node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
-	n->column_ref = c;
-	return n;
-}
-
-/* (ref.k1, ...) as a row, or ref.k1 alone: one side of the key condition. */
-static PgQuery__Node *key_side(struct mm_arena *a, PgQuery__Node **items, size_t n)
-{
-	if (n == 1)
-		return items[0];
-	PgQuery__RowExpr *row = mm_alloc(a, sizeof(*row));
-	pg_query__row_expr__init(row);
-	row->n_args = n;
-	row->args = items;
-	row->row_format = PG_QUERY__COERCION_FORM__COERCE_IMPLICIT_CAST;
-	row->location = -1;
-	PgQuery__Node *node = mm_alloc(a, sizeof(*node));
-	pg_query__node__init(node);
-	node->node_case = PG_QUERY__NODE__NODE_ROW_EXPR;
-	node->row_expr = row;
-	return node;
-}
-
-/* (ref.k1, ...) = (mkmig_keys.mkmig_k1, ...) over the primary key of table, built as the tree
- * the parser would give (one per batched statement: cheaper than printing and parsing it). */
-static PgQuery__Node *key_eq(struct mm_arena *a, const struct mm_table *table, const char *ref)
-{
-	const struct mm_constraint *pk = mm_table_primary_key(table);
-	size_t n = pk->columns.len;
-	PgQuery__Node **l = mm_alloc(a, n * sizeof(*l)), **k = mm_alloc(a, n * sizeof(*k));
-	for (size_t i = 0; i < n; i++) {
-		l[i] = column_ref(a, ref, mm_vec_at(&pk->columns, i));
-		k[i] = column_ref(a, "mkmig_keys", mm_sprintf(a, "mkmig_k%zu", i + 1));
-	}
-	PgQuery__AExpr *e = mm_alloc(a, sizeof(*e));
-	pg_query__a__expr__init(e);
-	e->kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
-	e->n_name = 1;
-	e->name = mm_alloc(a, sizeof(*e->name));
-	e->name[0] = mm_sql_string_node(a, "=");
-	e->lexpr = key_side(a, l, n);
-	e->rexpr = key_side(a, k, n);
-	e->location = -1;
-	PgQuery__Node *node = mm_alloc(a, sizeof(*node));
-	pg_query__node__init(node);
-	node->node_case = PG_QUERY__NODE__NODE_A_EXPR;
-	node->a_expr = e;
-	return node;
-}
-
-/* The statement as written, joined with this batch's keys, ending in RETURNING 1. */
+/* The statement as written, joined with this batch's keys, ending in RETURNING 1 (its tree
+ * changed and printed: the pinned now() is in the tree). */
 static const char *batch_write(struct mm_rule_ctx *r, const struct target *t)
 {
 	struct mm_arena *a = &r->ctx->arena;
-	PgQuery__Node *keyeq = key_eq(a, r->table, t->ref);
+	PgQuery__Node *keyeq = mm_rule_key_eq(a, r->table, t->ref);
 	PgQuery__Node **from = mm_alloc(a, (t->n_from + 1) * sizeof(*from));
 	from[0] = range_node(a, "mkmig_keys");
 	if (t->n_from)
@@ -463,10 +403,13 @@ int mm_rule_dml(struct mm_rule_ctx *r)
 	if (!has_key)
 		return delete_by_ctid(r, &t, pin.pinned);
 	const char *label = mm_sprintf(a, "%s_%zu_%zu", is_update ? "update" : "delete", r->ch->stmt->off, r->index);
+	const char *write = pin.pinned ? NULL : mm_rule_batch_write_text(r, t.ref, &cols);
+	if (!write)
+		write = batch_write(r, &t);
 	struct mm_batch_spec sp = {
 		.label = label,
 		.from = work ? work : t.rel->inh ? r->qtable : mm_sprintf(a, "ONLY %s", r->qtable),
-		.write_sql = batch_write(r, &t),
+		.write_sql = write,
 		.once = true,
 		.title = mm_sprintf(a, "%s, in batches of %ld keys", mm_change_sql(r), o->batch_size),
 		.why = mm_sprintf(a,
@@ -567,7 +510,7 @@ int mm_rule_insert_select(struct mm_rule_ctx *r)
 	/* The statement as written, its SELECT restricted to this batch's source keys. */
 	const char *ref = src->alias && src->alias->aliasname ? src->alias->aliasname : src->relname;
 	struct target t = { .rel = src, .from = sel->from_clause, .n_from = 1, .where = sel->where_clause, .ref = ref };
-	PgQuery__Node *keyeq = key_eq(a, st, ref);
+	PgQuery__Node *keyeq = mm_rule_key_eq(a, st, ref);
 	PgQuery__SelectStmt *s2 = mm_alloc(a, sizeof(*s2));
 	*s2 = *sel;
 	s2->n_from_clause = 2;

@@ -49,7 +49,8 @@ cut=$(grep -n -m1 '^-- CHECKPOINT' "$up" | cut -d: -f1 || true)
 if [[ -n $cut ]]; then
   head -n "$((cut - 1))" "$up" >"$work/up-before-checkpoint.sql"
   # the rest runs in a new session: it needs the script's preamble too (the session-local
-  # pg_temp.mkmig_retry helper is defined once, before the first phase banner)
+  # pg_temp.mkmig_retry and pg_temp.mkmig_batch helpers are defined once, before the first
+  # phase banner)
   pre=$(grep -n -m1 '^-- =====' "$up" | cut -d: -f1)
   { head -n "$((pre - 1))" "$up"; tail -n "+$cut" "$up"; } >"$work/up-after-checkpoint.sql"
 else
