@@ -33,27 +33,31 @@ stats() {
 
 r() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else printf "-" }'; }
 
-read -r bmax bp99 bover berr _ bn _ < <(stats "$work/runs/baseline.baseline")
+read -r bmax bp99 bover berr bdur bn _ < <(stats "$work/runs/baseline.baseline")
+rev=$(cat "$work/mkmig.rev" 2>/dev/null || git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')
+# loads DIR -> "a-b": the machine's load average at the run's migration start and end.
+loads() { awk '{ printf "%s-%s", $1, $2 }' "$1/loadavg" 2>/dev/null || echo '?'; }
 echo "Traffic benchmark: users $rows rows, orders $((2 * rows)) rows; pgbench 4 clients, $rate tps in total"
 echo "(point reads and updates by key on both tables); PostgreSQL $(psql -XAtc 'SHOW server_version' 2>/dev/null || echo '?');"
-echo "mkmig $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?'); $(nproc) CPUs shared with other work; $(date -u +%F)."
+echo "mkmig $rev; $(nproc) CPUs shared with other work; $(date -u +%F)."
 echo
-echo "No-migration baseline: max ${bmax} ms, p99 ${bp99} ms, ${bover} transactions over 100 ms of ${bn}, ${berr} errors."
+echo "No-migration baseline (${bdur} s, as long as the longest migration; load average $(loads "$work/runs/baseline.baseline")):"
+echo "max ${bmax} ms, p99 ${bp99} ms, ${bover} transactions over 100 ms of ${bn}, ${berr} errors."
 echo
-echo "| scenario | max ms naive / mkmig | p99 ms naive / mkmig | tx > 100 ms naive / mkmig | errors naive / mkmig | migration s naive / mkmig | max naive/mkmig | max mkmig/baseline |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| scenario | max ms naive / mkmig | p99 ms naive / mkmig | tx > 100 ms naive / mkmig | errors naive / mkmig | migration s naive / mkmig | max naive/mkmig | max mkmig/baseline | load avg naive / mkmig |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for s in $scenarios; do
   read -r nmax np99 nover nerr ndur _ nrc < <(stats "$work/runs/$s.naive")
   read -r mmax mp99 mover merr mdur _ mrc < <(stats "$work/runs/$s.mkmig")
   nfail="" mfail=""
   [ "$nrc" = 0 ] || nfail=" (failed)"
   [ "$mrc" = 0 ] || mfail=" (failed)"
-  echo "| $s | $nmax / **$mmax** | $np99 / $mp99 | $nover / $mover | $nerr / $merr | $ndur$nfail / $mdur$mfail | $(r "$nmax" "$mmax") | **$(r "$mmax" "$bmax")** |"
+  echo "| $s | $nmax / **$mmax** | $np99 / $mp99 | $nover / $mover | $nerr / $merr | $ndur$nfail / $mdur$mfail | $(r "$nmax" "$mmax") | **$(r "$mmax" "$bmax")** | $(loads "$work/runs/$s.naive") / $(loads "$work/runs/$s.mkmig") |"
 done
 
 if command -v gnuplot >/dev/null; then
   n=$(echo $scenarios | wc -w)
-  cols=3 rws=$(( (n + 2) / 3 ))
+  cols=$(( n < 3 ? n : 3 )) rws=$(( (n + 2) / 3 ))
   {
     echo "set terminal pngcairo size $((cols * 520)),$((rws * 300)) font ',9'"
     echo "set output '$work/plot.png'"

@@ -2,15 +2,19 @@
 # tests/bench/traffic/run.sh — does mkmig's output keep a busy database answering?
 #
 #   run.sh [--rows N] [--scenarios "a b ..."] [--mkmig PATH] [--work DIR] [--rate TPS]
-#          [--cluster DIR] [--mkmig-args "..."] [--variants "naive mkmig"] [--no-baseline] [--keep]
+#          [--cluster DIR] [--mkmig-args "..."] [--variants "naive mkmig"] [--no-baseline]
+#          [--baseline-s S] [--hold S] [--keep]
 #
 # A throwaway PostgreSQL (tests/pg/cluster.sh), tables users (N rows, default 2,000,000) and
 # orders (2N) from schema.sql, copied fresh (CREATE DATABASE ... TEMPLATE) for every run. In each
 # run a steady pgbench load (load.sql: point reads and updates by key on both tables; 4 clients,
 # --rate TPS in total, default 200) goes on while one scenario's migration is applied: the naive
 # DDL of scenarios/NAME.sql as written, or mkmig's output for it (mkmig --schema schema.sql).
-# A baseline run applies nothing. lock_queue_trap: a transaction holds ACCESS SHARE on users for
-# 4 s when the migration starts.
+# A baseline run applies nothing, after the scenarios, for as long as the longest migration took
+# (at least 20 s; --baseline-s fixes it): the worst latency of a window grows with its length on
+# a shared machine, so the baseline's window is as long as the one it is compared with.
+# lock_queue_trap: a transaction holds ACCESS SHARE on users for --hold S (default 4) when the
+# migration starts.
 #
 # Per run: every transaction's latency (pgbench's per-transaction log; with --rate it counts from the scheduled start, i.e.
 # what a caller waited), the migration's start and end. report.md gets the table, plot.png the
@@ -24,7 +28,7 @@ mkmig_args="" variants="naive mkmig" baseline=1
 all_scenarios="add_index add_unique add_foreign_key add_check set_not_null add_column_volatile
 add_column_jsonb int_to_bigint rename_column backfill lock_queue_trap"
 scenarios=$all_scenarios
-pre=4 post=4 baseline_s=20
+pre=4 post=4 baseline_s="" hold=4
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) rows=$2; shift 2 ;;
@@ -36,8 +40,10 @@ while [ $# -gt 0 ]; do
     --cluster) cluster=$2; shift 2 ;;
     --variants) variants=$2; shift 2 ;;
     --no-baseline) baseline=0; shift ;;
+    --baseline-s) baseline_s=$2; shift 2 ;;
+    --hold) hold=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
   esac
 done
 for tool in pgbench psql; do
@@ -48,16 +54,20 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 log() { printf '%s %s\n' "$(date -u +%T)" "$*" >&2; }
 
-own_cluster=0
+own_cluster=0 shm=""
+cleanup() {
+  [ -z "$shm" ] || rm -rf "$shm"
+  [ $own_cluster = 0 ] || "$root/tests/pg/cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 if [ -z "$cluster" ]; then
   cluster=$work/cluster own_cluster=1
   "$root/tests/pg/cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
   "$root/tests/pg/cluster.sh" start "$cluster" >&2
-  trap '"$root/tests/pg/cluster.sh" stop "$cluster" >/dev/null 2>&1 || true' EXIT
 fi
 # shellcheck disable=SC1091
 . "$cluster/env"
-export PGOPTIONS="-c client_min_messages=warning"
+export PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # Room for bulk work (the cluster itself runs with fsync off, see cluster.sh).
 q -c "ALTER SYSTEM SET maintenance_work_mem = '256MB'" -c "ALTER SYSTEM SET max_wal_size = '8GB'" \
@@ -82,6 +92,9 @@ fi
 
 # The scripts: naive as written; mkmig's output compiled once per scenario.
 mkdir -p "$work/sql"
+# The source revision the scripts were compiled from (report.sh prints it; the tree may move
+# while a long run goes on).
+git -C "$root" describe --always --dirty --abbrev=7 > "$work/mkmig.rev" 2>/dev/null || echo '?' > "$work/mkmig.rev"
 for s in $scenarios; do
   cp "$here/scenarios/$s.sql" "$work/sql/$s.naive.sql"
   # shellcheck disable=SC2086
@@ -90,6 +103,16 @@ done
 
 now() { date +%s.%N; }
 
+# pgbench writes its per-transaction log to memory (tmpfs) during a run. On disk, with the
+# cluster (fsync off) filling the page cache with gigabytes of dirty pages during a 20M-row
+# backfill, pgbench itself stalled: every client's latency jumped by 2.4 s at once while no
+# backend was busy (pg_stat_activity sampled every 50 ms) - the load generator, not the database.
+txdir=$work/tx
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  txdir=$(mktemp -d /dev/shm/mkmig-bench-tx.XXXXXX) shm=$txdir
+fi
+mkdir -p "$txdir"
+
 # run NAME VARIANT: one fresh copy, load, migration (or the baseline's pause), load.
 run() {
   local s=$1 v=$2 d=$work/runs/$1.$2 db=run_db
@@ -97,18 +120,19 @@ run() {
   q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE $base STRATEGY FILE_COPY"
   q -d "$db" -c "ANALYZE" >/dev/null
   pgbench -n -c 4 -j 2 -R "$rate" -T 7200 -f "$here/load.sql" -D nusers="$rows" -D norders=$((2 * rows)) \
-    -l --log-prefix="$d/tx" "$db" > "$d/pgbench.out" 2> "$d/pgbench.err" &
+    -l --log-prefix="$txdir/tx" "$db" > "$d/pgbench.out" 2> "$d/pgbench.err" &
   local pgb=$!
   sleep "$pre"
   local holder=""
   if [ "$s" = lock_queue_trap ]; then
-    # ACCESS SHARE on users for 4 s, from a moment before the migration starts.
-    psql -X -q -d "$db" -c "BEGIN" -c "SELECT count(*) FROM users WHERE id = 1" -c "SELECT pg_sleep(4)" \
+    # ACCESS SHARE on users for $hold s, from a moment before the migration starts.
+    psql -X -q -d "$db" -c "BEGIN" -c "SELECT count(*) FROM users WHERE id = 1" -c "SELECT pg_sleep($hold)" \
       -c "COMMIT" > "$d/holder.log" 2>&1 &
     holder=$!
     sleep 0.3
   fi
-  local t0 t1 rc=0
+  local t0 t1 rc=0 load0
+  load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
   t0=$(now)
   if [ "$v" = baseline ]; then
     sleep "$baseline_s"
@@ -121,18 +145,27 @@ run() {
   kill -TERM "$pgb" 2>/dev/null || true  # not INT: a background job of a script ignores it
   wait "$pgb" 2>/dev/null || true
   echo "$t0 $t1 $rc" > "$d/window"
+  # The machine's 1-minute load average at the migration's start and end (other work on it).
+  echo "$load0 $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')" > "$d/loadavg"
   # One file per pgbench thread; the kill cuts each one's last line (a newline keeps the cut
   # lines apart, and report.sh drops them by their field count).
-  for f in "$d"/tx.[0-9]*; do [ -f "$f" ] && cat "$f" && echo; done > "$d/tx.log"
-  rm -f "$d"/tx.[0-9]*
+  for f in "$txdir"/tx.[0-9]*; do [ -f "$f" ] && cat "$f" && echo; done > "$d/tx.log"
+  rm -f "$txdir"/tx.[0-9]*
   log "$s/$v: migration $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, exit $rc"
 }
 
-log "runs: baseline + $(echo $scenarios | wc -w) scenarios x naive, mkmig; rate $rate tps, 4 clients"
-[ $baseline = 1 ] && run baseline baseline
+log "runs: $(echo $scenarios | wc -w) scenarios x $variants$([ $baseline = 0 ] || echo ' + baseline'); rate $rate tps, 4 clients"
+longest=20
 for s in $scenarios; do
-  for v in $variants; do run "$s" "$v"; done
+  for v in $variants; do
+    run "$s" "$v"
+    longest=$(awk -v a="$longest" '{ d = $2 - $1; printf "%.0f", (d > a ? d + 0.5 : a) }' "$work/runs/$s.$v/window")
+  done
 done
+if [ $baseline = 1 ]; then
+  baseline_s=${baseline_s:-$longest}
+  run baseline baseline
+fi
 q -c "DROP DATABASE IF EXISTS run_db WITH (FORCE)"
 [ $keep = 1 ] || q -c "DROP DATABASE IF EXISTS $base"
 
