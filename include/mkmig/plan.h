@@ -103,6 +103,8 @@ struct mm_guard {
 struct mm_plan {
 	struct mm_vec steps;         /* struct mm_step *, in execution order */
 	struct mm_vec checkpoints;   /* struct mm_checkpoint * */
+	const struct mm_checkpoint *first_checkpoint; /* the earliest of them (the first of equals), or NULL:
+	                                                 every step asks for it */
 	struct mm_vec guards;        /* struct mm_guard *: what the contract guard step checks */
 	struct mm_vec sizes;         /* struct mm_table_size *: tables with estimates, first use order */
 	struct mm_vec done_jobs;     /* const char *: "progress table\njob literal" of batched writes

@@ -14,13 +14,7 @@
 
 const struct mm_checkpoint *mm_plan_checkpoint_first(const struct mm_plan *plan)
 {
-	const struct mm_checkpoint *best = NULL;
-	for (size_t i = 0; i < plan->checkpoints.len; i++) {
-		const struct mm_checkpoint *c = mm_vec_at(&plan->checkpoints, i);
-		if (!best || c->before < best->before)
-			best = c;
-	}
-	return best;
+	return plan->first_checkpoint;
 }
 
 enum mm_phase mm_plan_first_checkpoint(const struct mm_plan *plan)

@@ -43,18 +43,22 @@ static void resolve_table(struct mm_rule_ctx *r)
 /* Order steps by phase, keeping the planning order inside each phase. */
 static void order_by_phase(struct mm_ctx *ctx, struct mm_plan *plan)
 {
-	struct mm_vec sorted = { 0 };
+	/* A stable bucket sort: one pass per phase over a long plan walks every step's memory again. */
+	size_t start[MM_PHASE__COUNT + 1] = { 0 };
+	for (size_t i = 0; i < plan->steps.len; i++)
+		start[((struct mm_step *)mm_vec_at(&plan->steps, i))->phase + 1]++;
 	for (int ph = 0; ph < MM_PHASE__COUNT; ph++)
-		for (size_t i = 0; i < plan->steps.len; i++) {
-			struct mm_step *s = mm_vec_at(&plan->steps, i);
-			if ((int)s->phase == ph)
-				mm_vec_push(&ctx->arena, &sorted, s);
-		}
+		start[ph + 1] += start[ph];
+	struct mm_vec sorted = { 0 };
+	for (size_t i = 0; i < plan->steps.len; i++)
+		mm_vec_push(&ctx->arena, &sorted, NULL);
+	for (size_t i = 0; i < plan->steps.len; i++) {
+		struct mm_step *s = mm_vec_at(&plan->steps, i);
+		sorted.items[start[s->phase]++] = s;
+	}
 	plan->steps = sorted;
 }
 
-/* Sizes come only from --db: they let `mkmig plan` say whether a scan or a build is seconds or
- * hours, which the lock modes alone do not. */
 static void note_size(struct mm_ctx *ctx, struct mm_plan *plan, const struct mm_table *t)
 {
 	if (!t || (t->est_rows < 0 && t->est_bytes < 0) || t->origin == MM_ORIGIN_INPUT)

@@ -98,4 +98,6 @@ void mm_plan_checkpoint(struct mm_ctx *ctx, struct mm_plan *plan, enum mm_phase 
 	c->message = mm_vsprintf(&ctx->arena, fmt, ap);
 	va_end(ap);
 	mm_vec_push(&ctx->arena, &plan->checkpoints, c);
+	if (!plan->first_checkpoint || c->before < plan->first_checkpoint->before)
+		plan->first_checkpoint = c;
 }
