@@ -15,11 +15,15 @@ n=${MKMIG_PERF_N:-4000}
 # each UPDATE of the input an 85-line DO block (25 MB of output for the 1.1 MB input) and a deparse
 # of the changed statement: Release 2.1, Debug 2.95. With the loop in pg_temp.mkmig_batch, defined
 # once per script (16 MB of output), and the batch's write made by editing the statement's text:
-# Release 1.60-1.84, Debug 2.22-2.31 (best of three, on the shared 2-core machine at load 7). The
-# limits sit ~1.2x above that, so a new cost still fails.
+# Release 1.60-1.84, Debug 2.22-2.31 (best of three, on the shared 2-core machine at load 7).
+# With the front-end fixes merged (memoised deparses, keyword table): Release 1.2-1.6 (best of
+# seven interleaved with the floor, 16k statements: 1.22), Debug 2.58 at load 1 -- the test build
+# also checks every memoised deparse against a direct one and re-parses every edited batch
+# statement, work the Release build does not do. The limits sit above that with room for the
+# machine's noise (2x between runs in absolute times), so a new cost still fails.
 case $build_type in
   Release|RelWithDebInfo) max_floor=2.0 ;;
-  *) max_floor=2.7 ;;
+  *) max_floor=3.3 ;;
 esac
 max_scale=6.0 max_mem=6.0
 
