@@ -75,3 +75,24 @@ row "squawk $SQUAWK_VERSION --reporter gcc" "$squawk" --reporter gcc
 for f in human json sarif github gitlab; do
 	row "mkmig check --format $f" "$build/mkmig" check --format "$f"
 done
+
+# INSTR=1: also count the instructions mkmig executes (valgrind's callgrind, a few minutes): unlike
+# the times above they do not move with the machine's load, so they show whether the work itself
+# grows linearly; what the timed ratio adds beyond them is memory (cache and TLB misses, faults).
+if [ "${INSTR:-0}" = 1 ]; then
+	command -v valgrind >/dev/null || { echo "check_speed.sh: INSTR=1 needs valgrind (Debian package valgrind)" >&2; exit 2; }
+	echo
+	echo "instructions executed (valgrind --tool=callgrind), in millions"
+	for f in human json sarif github gitlab; do
+		line=$(printf "%-34s" "mkmig check --format $f") first=
+		for n in "${SIZES[@]}"; do
+			valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$build/mkmig" check --format "$f" \
+				"$work/$n.sql" >/dev/null 2>&1 || true
+			i=$(awk '/^summary:/ { print $2 }' "$work/cg.out")
+			line+=$(printf " %12.0fM" "$(awk -v i="$i" 'BEGIN { print i / 1e6 }')")
+			[ -n "$first" ] && line+=$(awk -v a="$first" -v b="$i" 'BEGIN { printf " %6.2f", b / a }')
+			first=$i
+		done
+		echo "$line"
+	done
+fi
