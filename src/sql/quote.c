@@ -10,13 +10,14 @@
 
 bool mm_sql_ident_needs_quotes(const char *name)
 {
-	/* quote_identifier: safe iff it starts with [a-z_], continues with [a-z0-9_$], and is not a
-	 * keyword other than an unreserved one. */
+	/* quote_identifier: safe iff it starts with [a-z_], continues with [a-z0-9_] (not '$', which
+	 * the grammar accepts unquoted but quote_identifier quotes), and is not a keyword other than
+	 * an unreserved one. */
 	if (!name[0] || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
 		return true;
 	for (const char *p = name; *p; p++) {
 		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
 			return true;
 	}
 	enum mm_keyword_kind k = mm_sql_keyword_kind(name);
