@@ -16,6 +16,9 @@ void mm_emit_psql(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direct
  * selection. */
 void mm_emit_psql_phases(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir, enum mm_phase_sel sel,
                          struct mm_buf *out);
+/* The same written to f as it is produced (the filter's stdout). */
+void mm_emit_psql_to(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir, enum mm_phase_sel sel,
+                     FILE *f);
 /* `mkmig plan`: each step, its phase, unit, locks and why. */
 void mm_emit_plan_text(struct mm_ctx *ctx, const struct mm_plan *plan, struct mm_buf *out);
 

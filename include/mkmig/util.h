@@ -37,7 +37,7 @@ struct mm_arena {
 };
 void mm_arena_init(struct mm_arena *a);
 void mm_arena_release(struct mm_arena *a);
-void *mm_alloc(struct mm_arena *a, size_t n);  /* zeroed, 16-byte aligned */
+void *mm_alloc(struct mm_arena *a, size_t n);  /* zeroed, 8-byte aligned (strings: unaligned) */
 char *mm_strdup(struct mm_arena *a, const char *s);
 char *mm_strndup(struct mm_arena *a, const char *s, size_t n);
 char *mm_sprintf(struct mm_arena *a, const char *fmt, ...) MM_PRINTF(2, 3);

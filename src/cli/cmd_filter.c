@@ -150,11 +150,8 @@ int cmd_filter(struct mm_ctx *ctx, struct cli_args *args)
 	report_warnings(ctx, &plan, args->down, sel);
 	if (args->out)
 		return cli_out_write(ctx, args, layout, &plan, false) ? MM_EXIT_USAGE : MM_EXIT_OK;
-	struct mm_buf out = MM_BUF_INIT;
-	mm_emit_psql_phases(ctx, &plan, args->down ? MM_DOWN : MM_UP, sel, &out);
+	mm_emit_psql_to(ctx, &plan, args->down ? MM_DOWN : MM_UP, sel, stdout);
 	note_selection(ctx, args, &plan, sel);
-	fwrite(out.buf, 1, out.len, stdout);
-	mm_buf_release(&out);
 	return MM_EXIT_OK;
 }
 

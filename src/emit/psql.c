@@ -89,7 +89,18 @@ static void emit_helper_if_needed(struct mm_ctx *ctx, const struct mm_plan *plan
 	}
 }
 
-static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase_sel sel, struct mm_buf *out)
+/* Streaming (f set): what the steps so far printed goes out once it is worth a write, at a step
+ * boundary (no emitter looks back past one), so a 20 MB script never sits in memory whole. */
+static void spill(struct mm_buf *out, FILE *f)
+{
+	if (f && out->len >= ((size_t)64 << 10)) {
+		fwrite(out->buf, 1, out->len, f);
+		mm_buf_reset(out);
+	}
+}
+
+static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase_sel sel, struct mm_buf *out,
+                    FILE *f)
 {
 	int phase = -1;
 	emit_helper_if_needed(ctx, plan, MM_UP, sel, out);
@@ -111,6 +122,7 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phas
 		if (s->warning)
 			comment(out, "WARNING: ", s->warning);
 		mm_emit_step_sql(ctx, s, MM_UP, out);
+		spill(out, f);
 	}
 	const struct mm_checkpoint *c = mm_plan_checkpoint_first(plan);
 	if (sel == MM_SEL_UNTIL_CHECKPOINT && c && mm_plan_count(plan, MM_SEL_CONTRACT))
@@ -119,7 +131,8 @@ static void emit_up(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phas
 		                  mm_plan_checkpoint_message(ctx, plan, c->before)));
 }
 
-static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase_sel sel, struct mm_buf *out)
+static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_phase_sel sel, struct mm_buf *out,
+                      FILE *f)
 {
 	int phase = -1;
 	emit_helper_if_needed(ctx, plan, MM_DOWN, sel, out);
@@ -136,19 +149,35 @@ static void emit_down(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_ph
 			comment(out, "WARNING: ", s->down_warning);
 		if (s->down.len)
 			mm_emit_step_sql(ctx, s, MM_DOWN, out);
+		spill(out, f);
 	}
 }
 
-void mm_emit_psql_phases(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir, enum mm_phase_sel sel,
-                         struct mm_buf *out)
+static void emit_phases(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir, enum mm_phase_sel sel,
+                        struct mm_buf *out, FILE *f)
 {
 	if (!mm_plan_count(plan, sel))
 		return;
 	emit_header(ctx, dir, sel, out);
 	if (dir == MM_UP)
-		emit_up(ctx, plan, sel, out);
+		emit_up(ctx, plan, sel, out, f);
 	else
-		emit_down(ctx, plan, sel, out);
+		emit_down(ctx, plan, sel, out, f);
+}
+
+void mm_emit_psql_phases(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir, enum mm_phase_sel sel,
+                         struct mm_buf *out)
+{
+	emit_phases(ctx, plan, dir, sel, out, NULL);
+}
+
+void mm_emit_psql_to(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir, enum mm_phase_sel sel,
+                     FILE *f)
+{
+	struct mm_buf out = MM_BUF_INIT;
+	emit_phases(ctx, plan, dir, sel, &out, f);
+	fwrite(out.buf, 1, out.len, f);
+	mm_buf_release(&out);
 }
 
 void mm_emit_psql(struct mm_ctx *ctx, const struct mm_plan *plan, enum mm_direction dir, struct mm_buf *out)

@@ -8,12 +8,16 @@
 #include <string.h>
 
 #define CHUNK_MIN ((size_t)64 << 10)
-#define ALIGN 16
+/* What the arena's records hold: pointers, 64-bit integers, doubles (protobuf-c messages
+ * too). Nothing allocated here is a vector type or a long double. */
+#define ALIGN ((size_t)8)
+_Static_assert(_Alignof(void *) <= ALIGN && _Alignof(long long) <= ALIGN && _Alignof(double) <= ALIGN,
+               "arena alignment");
 
 struct mm_arena_chunk {
 	struct mm_arena_chunk *next;
 	size_t used, size;
-	_Alignas(ALIGN) unsigned char data[];
+	_Alignas(16) unsigned char data[];
 };
 
 struct mm_arena_defer {
@@ -66,11 +70,13 @@ void mm_arena_adopt(struct mm_arena *dst, struct mm_arena *src)
 	mm_arena_init(src);
 }
 
-void *mm_alloc(struct mm_arena *a, size_t n)
+/* Bump n bytes at an `align` boundary: the position is rounded, not the size, so a string
+ * (align 1) costs its length and the next record pads only what it needs. */
+static void *bump(struct mm_arena *a, size_t n, size_t align)
 {
-	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	struct mm_arena_chunk *c = a->head;
-	if (!c || c->size - c->used < n) {
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (!c || at > c->size || c->size - at < n) {
 		size_t size = c ? c->size * 2 : CHUNK_MIN;
 		if (size > ((size_t)8 << 20))
 			size = (size_t)8 << 20;
@@ -82,15 +88,20 @@ void *mm_alloc(struct mm_arena *a, size_t n)
 		c->size = size;
 		c->next = a->head;
 		a->head = c;
+		at = 0;
 	}
-	void *p = c->data + c->used;
-	c->used += n;
-	return p;
+	c->used = at + n;
+	return c->data + at;
+}
+
+void *mm_alloc(struct mm_arena *a, size_t n)
+{
+	return bump(a, n, ALIGN);
 }
 
 char *mm_strndup(struct mm_arena *a, const char *s, size_t n)
 {
-	char *p = mm_alloc(a, n + 1);
+	char *p = bump(a, n + 1, 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
@@ -113,7 +124,7 @@ char *mm_vsprintf(struct mm_arena *a, const char *fmt, va_list ap)
 		MM_BUG("bad format \"%s\"", fmt);
 	if ((size_t)n < sizeof(small))
 		return mm_strndup(a, small, (size_t)n);
-	char *p = mm_alloc(a, (size_t)n + 1);
+	char *p = bump(a, (size_t)n + 1, 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }

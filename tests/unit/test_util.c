@@ -28,6 +28,13 @@ static void test_arena(void **state)
 		mm_vec_push(&a, &v, (void *)(intptr_t)i);
 	assert_int_equal(v.len, 100);
 	assert_int_equal((intptr_t)mm_vec_at(&v, 99), 99);
+	/* Strings are packed unaligned; the next record is aligned again, and zeroed. */
+	char *odd = mm_strndup(&a, "abc", 3);
+	long long *rec = mm_alloc(&a, sizeof(*rec));
+	assert_int_equal((uintptr_t)rec % _Alignof(long long), 0);
+	assert_true((char *)rec - odd < 16);
+	assert_int_equal(*rec, 0);
+	assert_string_equal(odd, "abc");
 	mm_arena_release(&a);
 }
 
