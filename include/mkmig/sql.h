@@ -92,6 +92,10 @@ long mm_sql_scan(struct mm_ctx *ctx, const char *text, struct mm_token **out);
  * "references"), if given, are kept. Returns the new text, NULL on a scan error. */
 typedef const char *(*mm_ident_fn)(const char *ident, void *arg);
 char *mm_sql_rewrite_idents(struct mm_ctx *ctx, const char *text, const char *stop_keyword, mm_ident_fn fn, void *arg);
+/* text with insert placed right after its head: the keywords of head in order (each entry
+ * '|'-separated alternatives, case-insensitive; an entry starting with '*' matches any number of
+ * them), past white space and comments. NULL when text does not open with that head. */
+char *mm_sql_insert_after_head(struct mm_arena *a, const char *text, const char *const *head, const char *insert);
 
 /* libpg_query's grammar version, e.g. "15.1". */
 const char *mm_sql_grammar_version(void);

@@ -157,6 +157,25 @@ const char *mm_change_sql(struct mm_rule_ctx *r)
 	return sql ? sql : ch->stmt->text;
 }
 
+/* The heads IF NOT EXISTS follows, for the statements whose text is edited rather than
+ * deparsed (the author's layout and comments stay; CREATE SEQUENCE's options order is free). */
+static const char *const create_table_head[] = { "create", "*global|local|temporary|temp|unlogged", "table", NULL };
+static const char *const create_seq_head[] = { "create", "*temporary|temp|unlogged", "sequence", NULL };
+static const char *const create_schema_head[] = { "create", "schema", NULL };
+static const char *const create_extension_head[] = { "create", "extension", NULL };
+
+static const char *rerunnable_text(struct mm_rule_ctx *r, const PgQuery__Node *orig)
+{
+	const char *const *head = orig->node_case == PG_QUERY__NODE__NODE_CREATE_STMT          ? create_table_head
+	                          : orig->node_case == PG_QUERY__NODE__NODE_CREATE_SEQ_STMT    ? create_seq_head
+	                          : orig->node_case == PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT ? create_schema_head
+	                          : orig->node_case == PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT ? create_extension_head
+	                                                                                          : NULL;
+	if (!head || r->ch->sub_count > 1 || !r->ch->stmt->text)
+		return NULL;
+	return mm_sql_insert_after_head(&r->ctx->arena, r->ch->stmt->text, head, " IF NOT EXISTS");
+}
+
 /*
  * The passed-through statement in a form that can run twice: every step of a script must survive
  * a re-run after an interruption, and a plain ADD COLUMN or CREATE TABLE fails the second time.
@@ -232,7 +251,9 @@ const char *mm_change_sql_rerunnable(struct mm_rule_ctx *r)
 	}
 	if (!changed)
 		return mm_change_sql(r);
-	const char *sql = mm_sql_deparse(r->ctx, n);
+	const char *sql = rerunnable_text(r, orig);
+	if (!sql)
+		sql = mm_sql_deparse(r->ctx, n);
 	return sql ? sql : mm_change_sql(r);
 }
 

@@ -315,6 +315,31 @@ static void test_deparse_round_trip(void **state)
 	assert_int_equal(ctx->diags.nerrors, 1);
 }
 
+static void test_insert_after_head(void **state)
+{
+	struct mm_ctx *ctx = *state;
+	struct mm_arena *a = &ctx->arena;
+	static const char *const table[] = { "create", "*global|local|temporary|temp|unlogged", "table", NULL };
+	static const char *const ext[] = { "create", "extension", NULL };
+	const char *ine = " IF NOT EXISTS";
+	assert_string_equal(mm_sql_insert_after_head(a, "CREATE TABLE t (a int)", table, ine),
+	                    "CREATE TABLE IF NOT EXISTS t (a int)");
+	/* comments and line breaks in the head stay where the author put them */
+	assert_string_equal(mm_sql_insert_after_head(a, "-- new\ncreate /* a /* nested */ c */ Global\tTemp table\n t()",
+	                                             table, ine),
+	                    "-- new\ncreate /* a /* nested */ c */ Global\tTemp table IF NOT EXISTS\n t()");
+	assert_string_equal(mm_sql_insert_after_head(a, "CREATE UNLOGGED TABLE t()", table, ine),
+	                    "CREATE UNLOGGED TABLE IF NOT EXISTS t()");
+	assert_string_equal(mm_sql_insert_after_head(a, "create extension pgcrypto", ext, ine),
+	                    "create extension IF NOT EXISTS pgcrypto");
+	/* not the head asked for: the caller deparses instead */
+	assert_null(mm_sql_insert_after_head(a, "CREATE FOREIGN TABLE t ()", table, ine));
+	assert_null(mm_sql_insert_after_head(a, "CREATE tables", table, ine));
+	assert_null(mm_sql_insert_after_head(a, "CREATE table_x", table, ine));
+	assert_null(mm_sql_insert_after_head(a, "CREATE /* unterminated", table, ine));
+	assert_null(mm_sql_insert_after_head(a, "", ext, ine));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test(test_keyword_kinds),
 		cmocka_unit_test_setup_teardown(test_deparse_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_after_head, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
