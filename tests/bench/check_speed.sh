@@ -1,16 +1,19 @@
 #!/bin/bash
 # Speed of `mkmig check` against squawk's fastest reporter (issue 10), side by side in one run.
-#   tests/bench/check_speed.sh BUILD_DIR        (BUILD_DIR: a Release build holding ./mkmig)
+#   tests/bench/check_speed.sh BUILD_DIR        (BUILD_DIR: configured and built here, Release)
 # Generates N statements of mixed DDL (CREATE TABLE, CREATE INDEX, ADD COLUMN, ADD FOREIGN KEY,
 # SET NOT NULL, RENAME, DROP INDEX; ~90 bytes each: 20,000 statements ≈ 1.8 MB), installs the
-# pinned squawk-cli from npm into BUILD_DIR/bench-npm (cached), and prints the best of 3 wall (and CPU) times
+# pinned squawk-cli from npm into BUILD_DIR/bench-npm (cached), and prints the best of 5 wall (and CPU) times
 # for squawk --reporter gcc and for mkmig check in every --format, at 20,000 and 80,000 statements,
 # with the best CPU time (user + sys) beside it.
-# RUNS (default 3) and SIZES (default "20000 80000") override the repetitions and the sizes.
+# RUNS (default 5) and SIZES (default "20000 80000") override the repetitions and the sizes.
 set -eu
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 read -r -a SIZES <<<"${SIZES:-20000 80000}"
-build=$(realpath "$1")
+build=$(realpath -m "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j2 --target mkmig bench_measure >/dev/null
 SQUAWK_VERSION=2.66.0
 npmdir=$build/bench-npm
 if [ ! -x "$npmdir/node_modules/.bin/squawk" ]; then
@@ -37,17 +40,29 @@ gen() { # N statements, deterministic
 	}'
 }
 
-best() { # best of RUNS: "wall cpu" seconds of a command (output discarded); cpu = user + sys,
-	# which other sessions' load on a shared machine does not inflate the way it does wall time
-	local b= c=
+# Timed by bench_measure (tests/bench/compile/measure.c: wall and user+sys to the millisecond; GNU
+# time's 10 ms steps are 4 % of a 0.25 s run). The sizes take turns run after run, so a change in
+# the machine's load between them moves both, and each keeps its best.
+measure=$build/tests/bench_measure
+row() {
+	local name=$1; shift
+	local -A w c
 	for _ in $(seq "$RUNS"); do
-		local t
-		/usr/bin/time -o "$work/time" -f '%e %U %S' "$@" >/dev/null 2>&1 || true
-		t=$(tail -1 "$work/time")
-		read -r b c < <(awk -v t="$t" -v b="$b" -v c="$c" 'BEGIN { split(t, a, " "); w = a[1]; u = a[2] + a[3];
-			if (b == "" || w < b) b = w; if (c == "" || u < c) c = u; printf "%.3f %.3f\n", b, c }')
+		for n in "${SIZES[@]}"; do
+			local tw tc
+			read -r tw tc _ < <("$measure" /dev/null "$@" "$work/$n.sql" 2>/dev/null || true)
+			if [ -z "${w[$n]:-}" ] || awk -v a="$tw" -v b="${w[$n]}" 'BEGIN { exit !(a < b) }'; then w[$n]=$tw; fi
+			if [ -z "${c[$n]:-}" ] || awk -v a="$tc" -v b="${c[$n]}" 'BEGIN { exit !(a < b) }'; then c[$n]=$tc; fi
+		done
 	done
-	echo "$b $c"
+	local line first= firstc=
+	line=$(printf "%-34s" "$name")
+	for n in "${SIZES[@]}"; do
+		line+=$(printf " %8ss %7ss" "${w[$n]}" "${c[$n]}")
+		[ -n "$first" ] && line+=$(awk -v a="$first" -v b="${w[$n]}" -v x="$firstc" -v y="${c[$n]}" 'BEGIN { printf " %6.2f %6.2f", b / a, y / x }')
+		first=${w[$n]} firstc=${c[$n]}
+	done
+	echo "$line"
 }
 
 header="$(printf "%-34s" tool)"
@@ -58,19 +73,6 @@ for n in "${SIZES[@]}"; do
 done
 [ ${#SIZES[@]} -eq 2 ] && header+="$(printf " %13s" "ratio: wall cpu")"
 echo "$header"
-row() {
-	local name=$1; shift
-	local line t w c first= firstc=
-	line=$(printf "%-34s" "$name")
-	for n in "${SIZES[@]}"; do
-		t=$(best "$@" "$work/$n.sql")
-		read -r w c <<<"$t"
-		line+=$(printf " %8ss %7ss" "$w" "$c")
-		[ -n "$first" ] && line+=$(awk -v a="$first" -v b="$w" -v x="$firstc" -v y="$c" 'BEGIN { printf " %6.2f %6.2f", b / a, y / x }')
-		first=$w firstc=$c
-	done
-	echo "$line"
-}
 row "squawk $SQUAWK_VERSION --reporter gcc" "$squawk" --reporter gcc
 for f in human json sarif github gitlab; do
 	row "mkmig check --format $f" "$build/mkmig" check --format "$f"
