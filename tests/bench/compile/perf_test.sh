@@ -19,11 +19,14 @@ n=${MKMIG_PERF_N:-4000}
 # With the front-end fixes merged (memoised deparses, keyword table): Release 1.2-1.6 (best of
 # seven interleaved with the floor, 16k statements: 1.22), Debug 2.58 at load 1 -- the test build
 # also checks every memoised deparse against a direct one and re-parses every edited batch
-# statement, work the Release build does not do. The limits sit above that with room for the
-# machine's noise (2x between runs in absolute times), so a new cost still fails.
+# statement, work the Release build does not do. With the arena packing strings unaligned, the
+# filter streaming its script and pass-through CREATE TABLE edited rather than deparsed: Release
+# 1.1-1.2 (fewer instructions than the floor: 0.94x at 5k), Debug 2.28-2.45 at load 1. The limits
+# sit above that with room for the machine's noise (2x between runs in absolute times), so a new
+# cost still fails.
 case $build_type in
-  Release|RelWithDebInfo) max_floor=2.0 ;;
-  *) max_floor=3.3 ;;
+  Release|RelWithDebInfo) max_floor=1.6 ;;
+  *) max_floor=3.0 ;;
 esac
 max_scale=6.0 max_mem=6.0
 
