@@ -128,6 +128,14 @@ case_out_unwritable() {
   args=(--out db in.sql) rc=2 msg='mkmig: error: db/V2__add_column_b_to_t.sql: Permission denied; nothing was written'
   as_other=1
 }
+case_out_liquibase_directive() {
+  # a comment line of the author's that Liquibase's line reader would take for --rollback
+  mkdir db
+  printf 'databaseChangeLog: []\n' >db/db.changelog-master.yaml
+  printf 'CREATE TABLE t (\n  id int PRIMARY KEY,\n  -- rollback: drop the table by hand\n  a text\n);\n' >in.sql
+  args=(--out db --format liquibase in.sql) rc=2
+  msg="in.sql:3:3: error: step 1: Liquibase would read this line as its '--rollback' directive, not as SQL"
+}
 case_out_edited_migration() {
   # mkmig verify: a file mkmig wrote was edited since; exit 1 (a finding, as check), nothing written
   flyway_dir db
