@@ -95,6 +95,16 @@ void mm_layout_step_comment(struct mm_ctx *ctx, const struct mm_out_step *os, en
 /* The body of one step in the given style: the retry helper when needed, then the SQL. */
 void mm_layout_step_body(struct mm_ctx *ctx, const struct mm_out_step *os, enum mm_direction dir,
                          const struct mm_sql_style *st, struct mm_buf *out);
+/* Lines a runner reads as its own directive before any SQL parser sees the file
+ * (layout_directives.c): match returns the directive a line would be taken for, or NULL. */
+struct mm_directives {
+	const char *runner;
+	const char *(*match)(const char *line, size_t n);
+};
+extern const struct mm_directives mm_directives_liquibase, mm_directives_goose, mm_directives_dbmate;
+/* An error at the line in the input (nothing is written) when a line of the step's SQL, up or
+ * down, would be read as one of the runner's directives. */
+int mm_layout_refuse_directives(struct mm_ctx *ctx, const struct mm_out_step *os, const struct mm_directives *d);
 /* The next n whole-number versions after every leading-digits version among names matching
  * (prefix, then digits): same zero padding as the widest existing one; timestamp style
  * (14 digits, yyyymmddHHMMSS) when the highest one looks like one or none exist and ts is set. */

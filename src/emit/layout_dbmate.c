@@ -39,8 +39,11 @@ static int write(struct mm_layout_run *run, const struct mm_out_step *steps, siz
 	mm_layout_next_numbers(run, "", true, n, vers);
 	struct mm_buf b = MM_BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		if (section(ctx, &steps[i], MM_UP, &b) != 0)
+		if (mm_layout_refuse_directives(ctx, &steps[i], &mm_directives_dbmate) != 0 ||
+		    section(ctx, &steps[i], MM_UP, &b) != 0) {
+			mm_buf_release(&b);
 			return -1;
+		}
 		mm_buf_addch(&b, '\n');
 		if (section(ctx, &steps[i], MM_DOWN, &b) != 0)
 			return -1;

@@ -37,6 +37,10 @@ static int write(struct mm_layout_run *run, const struct mm_out_step *steps, siz
 			return mm_error(ctx, NULL, 0, 0,
 			                "step %zu (%s): its up and down differ in whether they need a transaction, and goose decides that per file",
 			                os->number, s->title);
+		if (mm_layout_refuse_directives(ctx, os, &mm_directives_goose) != 0) {
+			mm_buf_release(&b);
+			return -1;
+		}
 		if (nontx)
 			mm_buf_adds(&b, "-- +goose NO TRANSACTION\n");
 		mm_buf_adds(&b, "-- +goose Up\n");

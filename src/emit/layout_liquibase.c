@@ -8,12 +8,10 @@
  * with a body gets splitStatements:false and reaches the server as one string, so a
  * non-transactional one is a single statement with no SET around it.
  */
-#define _GNU_SOURCE /* memmem */
 #include "mkmig/layout.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static const struct mm_sql_style lb_style = { .tx = MM_TXW_RUNNER, .one_string = true };
 
@@ -55,73 +53,6 @@ static void prefixed(struct mm_buf *out, const char *prefix, const char *text, s
 	}
 }
 
-/* Liquibase reads a formatted-SQL file line by line before any SQL parser sees it: a line that is
- * `-- <directive>` (any case, white space allowed around the dashes) ends the changeset or
- * becomes its rollback, comment or precondition, wherever it stands — inside a statement, in a
- * comment of the author's, in a dollar-quoted body. Every directive word of its parser, and the
- * rollback block opener (formats.md §6). */
-static const char *const directives[] = {
-	"changeset", "rollback", "comment", "preconditions", "precondition-", "validchecksum",
-	"ignorelines", "property", "include", "liquibase",
-};
-
-/* The directive a line of SQL would be read as, or NULL. */
-static const char *directive_of(const char *line, size_t n)
-{
-	size_t i = 0;
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	bool block = i + 1 < n && line[i] == '/' && line[i + 1] == '*';
-	if (!block && !(i + 1 < n && line[i] == '-' && line[i + 1] == '-'))
-		return NULL;
-	i += 2;
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	for (size_t k = 0; k < MM_ARRAY_LEN(directives); k++) {
-		size_t w = strlen(directives[k]);
-		bool opener = k + 1 == MM_ARRAY_LEN(directives); /* a block comment opens a rollback only */
-		if (block != opener || i + w > n || strncasecmp(line + i, directives[k], w))
-			continue;
-		char next = i + w < n ? line[i + w] : ' ';
-		if (directives[k][w - 1] == '-' || next == ' ' || next == '\t' || next == ':' || next == '\r')
-			return directives[k];
-	}
-	return NULL;
-}
-
-/* An error, and nothing written, when a line of the step's SQL would be taken for a directive:
- * silently, it would cut the changeset short or run as its rollback. */
-static int refuse_directive_lines(struct mm_ctx *ctx, const struct mm_out_step *os, const struct mm_buf *up)
-{
-	size_t lineno = 1;
-	for (size_t i = 0; i < up->len; lineno++) {
-		const char *line = up->buf + i;
-		const char *nl = memchr(line, '\n', up->len - i);
-		size_t n = nl ? (size_t)(nl - line) : up->len - i;
-		const char *d = directive_of(line, n);
-		if (d) {
-			/* At the line in the author's statement when it comes from there (it usually does:
-			 * mkmig's own lines never start with a directive word). */
-			const struct mm_stmt *st = os->step->change ? os->step->change->stmt : NULL;
-			size_t off = st ? st->off : 0, len = st ? st->len : 0;
-			const char *at = st && n ? memmem(st->src->text + st->off, st->len, line, n) : NULL;
-			if (at)
-				off = (size_t)(at - st->src->text), len = n;
-			while (at && len && (st->src->text[off] == ' ' || st->src->text[off] == '\t'))
-				off++, len--;
-			bool opener = !strcmp(d, "liquibase");
-			return mm_error_hint(ctx, st ? st->src : NULL, off, len,
-			                     "reword the comment so that it does not start with that word, or put it after "
-			                     "code on its line",
-			                     "step %zu: Liquibase would read this line as its %s%s%s, not as SQL", os->number,
-			                     opener ? "" : "'--", opener ? "'/* liquibase rollback' block" : d,
-			                     opener ? "" : "' directive");
-		}
-		i += n + 1;
-	}
-	return 0;
-}
-
 static int changeset(struct mm_ctx *ctx, const char *id, const struct mm_out_step *os, struct mm_buf *out)
 {
 	const struct mm_step *s = os->step;
@@ -133,7 +64,7 @@ static int changeset(struct mm_ctx *ctx, const char *id, const struct mm_out_ste
 		mm_layout_step_body(ctx, os, MM_DOWN, &lb_style, &down);
 	else
 		mm_buf_adds(&down, "SELECT 1; -- nothing to undo\n");
-	if (refuse_directive_lines(ctx, os, &up) != 0) {
+	if (mm_layout_refuse_directives(ctx, os, &mm_directives_liquibase) != 0) {
 		mm_buf_release(&up);
 		mm_buf_release(&down);
 		return -1;

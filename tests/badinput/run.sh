@@ -134,7 +134,21 @@ case_out_liquibase_directive() {
   printf 'databaseChangeLog: []\n' >db/db.changelog-master.yaml
   printf 'CREATE TABLE t (\n  id int PRIMARY KEY,\n  -- rollback: drop the table by hand\n  a text\n);\n' >in.sql
   args=(--out db --format liquibase in.sql) rc=2
-  msg="in.sql:3:3: error: step 1: Liquibase would read this line as its '--rollback' directive, not as SQL"
+  msg="in.sql:3:3: error: step 1: Liquibase would read this line as its '-- rollback' directive, not as SQL"
+}
+case_out_goose_directive() {
+  mkdir db
+  printf -- '-- +goose Up\nCREATE TABLE t (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE t;\n' >db/00001_t.sql
+  printf 'CREATE TABLE u (\n  id int,\n-- +goose Down (the old way)\n  a text\n);\n' >in.sql
+  args=(--out db in.sql) rc=2
+  msg="in.sql:3:1: error: step 1: goose would read this line as its '-- +goose' directive, not as SQL"
+}
+case_out_dbmate_directive() {
+  mkdir db
+  printf -- '-- migrate:up\nCREATE TABLE t (id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE t;\n' >db/20260101000000_t.sql
+  printf 'CREATE TABLE u (\n  id int,\n--migrate:down is below\n  a text\n);\n' >in.sql
+  args=(--out db in.sql) rc=2
+  msg="in.sql:3:1: error: step 1: dbmate would read this line as its '-- migrate:down' directive, not as SQL"
 }
 case_out_edited_migration() {
   # mkmig verify: a file mkmig wrote was edited since; exit 1 (a finding, as check), nothing written

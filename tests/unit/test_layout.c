@@ -1,4 +1,5 @@
-/* test_layout.c — Flyway's CRC32, description slugs, next versions, the manifest round trip. */
+/* test_layout.c — Flyway's CRC32, description slugs, next versions, the manifest round trip, the
+ * lines runners read as their own directives. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -149,6 +150,38 @@ static void test_liquibase_per_changeset(void **state)
 	mm_ctx_release(&ctx);
 }
 
+static const char *matches(const struct mm_directives *d, const char *line)
+{
+	return d->match(line, strlen(line));
+}
+
+/* formats.md §5 and §6: what each runner's line reader takes for a directive, and what it leaves
+ * to the SQL. */
+static void test_directives(void **state)
+{
+	(void)state;
+	const struct mm_directives *lb = &mm_directives_liquibase, *g = &mm_directives_goose, *db = &mm_directives_dbmate;
+	assert_string_equal(matches(lb, "-- rollback drop it"), "rollback");
+	assert_string_equal(matches(lb, "  --ROLLBACK x"), "rollback");
+	assert_string_equal(matches(lb, "--comment: x"), "comment");
+	assert_string_equal(matches(lb, "\t-- changeset a:b"), "changeset");
+	assert_string_equal(matches(lb, "--precondition-sql-check expectedResult:0 SELECT 1"), "precondition-");
+	assert_string_equal(matches(lb, " /* Liquibase rollback"), "/* liquibase rollback");
+	assert_null(matches(lb, "-- comments on the columns follow"));
+	assert_null(matches(lb, "-- rollbacks are by hand"));
+	assert_null(matches(lb, "a int, -- rollback: drop it"));
+	assert_null(matches(lb, "/* rollback */"));
+	assert_null(matches(lb, "/* liquibase is not used here */"));
+	assert_string_equal(matches(g, "-- +goose Down"), "+goose");
+	assert_string_equal(matches(g, "--+GOOSE StatementEnd"), "+goose");
+	assert_null(matches(g, "  -- +goose Down")); /* goose wants it at the start of the line */
+	assert_null(matches(g, "-- +gooseberry"));
+	assert_string_equal(matches(db, "-- migrate:down"), "migrate:down");
+	assert_string_equal(matches(db, "--migrate:up transaction:false"), "migrate:up");
+	assert_null(matches(db, "-- migrate:upgrade notes"));
+	assert_null(matches(db, " -- migrate:down"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_slug),
 		cmocka_unit_test(test_next_numbers),
 		cmocka_unit_test(test_liquibase_per_changeset),
+		cmocka_unit_test(test_directives),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
