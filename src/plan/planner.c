@@ -163,14 +163,17 @@ static const char *const create_table_head[] = { "create", "*global|local|tempor
 static const char *const create_seq_head[] = { "create", "*temporary|temp|unlogged", "sequence", NULL };
 static const char *const create_schema_head[] = { "create", "schema", NULL };
 static const char *const create_extension_head[] = { "create", "extension", NULL };
+static const char *const *const rerunnable_heads[] = {
+	[PG_QUERY__NODE__NODE_CREATE_STMT] = create_table_head,
+	[PG_QUERY__NODE__NODE_CREATE_SEQ_STMT] = create_seq_head,
+	[PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT] = create_schema_head,
+	[PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT] = create_extension_head,
+};
 
 static const char *rerunnable_text(struct mm_rule_ctx *r, const PgQuery__Node *orig)
 {
-	const char *const *head = orig->node_case == PG_QUERY__NODE__NODE_CREATE_STMT          ? create_table_head
-	                          : orig->node_case == PG_QUERY__NODE__NODE_CREATE_SEQ_STMT    ? create_seq_head
-	                          : orig->node_case == PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT ? create_schema_head
-	                          : orig->node_case == PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT ? create_extension_head
-	                                                                                          : NULL;
+	size_t k = (size_t)orig->node_case;
+	const char *const *head = k < MM_ARRAY_LEN(rerunnable_heads) ? rerunnable_heads[k] : NULL;
 	if (!head || r->ch->sub_count > 1 || !r->ch->stmt->text)
 		return NULL;
 	return mm_sql_insert_after_head(&r->ctx->arena, r->ch->stmt->text, head, " IF NOT EXISTS");

@@ -7,35 +7,39 @@
  * a scan of a few words finds it — where a deparse would rebuild the whole statement, re-parse it
  * to check it, and print it in another layout than the one the author reviewed.
  */
-#include "mkmig/sql.h"
+#include "sql_internal.h"
 
 #include <string.h>
 #include <strings.h>
 
-/* Past white space and comments (-- to the end of the line; nested block comments). */
-static const char *skip_space(const char *p)
+/* Past white space and comments (-- to the end of the line; nested block comments) in
+ * t[off, end): where a statement's head starts, or the next word of it. An unterminated comment
+ * runs to end. */
+size_t mm_sql_skip_blank(const char *t, size_t off, size_t end)
 {
-	for (;;) {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') {
-			p++;
-		} else if (p[0] == '-' && p[1] == '-') {
-			p += strcspn(p, "\n");
-		} else if (p[0] == '/' && p[1] == '*') {
+	while (off < end) {
+		char c = t[off];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			off++;
+		} else if (c == '-' && off + 1 < end && t[off + 1] == '-') {
+			while (off < end && t[off] != '\n')
+				off++;
+		} else if (c == '/' && off + 1 < end && t[off + 1] == '*') {
 			int depth = 0;
 			do {
-				if (p[0] == '/' && p[1] == '*')
-					depth++, p += 2;
-				else if (p[0] == '*' && p[1] == '/')
-					depth--, p += 2;
-				else if (*p)
-					p++;
-				else
-					return p; /* unterminated: the caller sees no word */
-			} while (depth > 0);
-		} else {
-			return p;
-		}
+				if (t[off] == '/' && off + 1 < end && t[off + 1] == '*') {
+					depth++;
+					off += 2;
+				} else if (t[off] == '*' && off + 1 < end && t[off + 1] == '/') {
+					depth--;
+					off += 2;
+				} else
+					off++;
+			} while (depth > 0 && off < end);
+		} else
+			break;
 	}
+	return off;
 }
 
 static size_t word_len(const char *p)
@@ -61,12 +65,13 @@ static bool one_of(const char *p, size_t n, const char *alts)
 
 char *mm_sql_insert_after_head(struct mm_arena *a, const char *text, const char *const *head, const char *insert)
 {
+	size_t len = strlen(text);
 	const char *p = text;
 	for (const char *const *w = head; *w; w++) {
 		bool repeat = **w == '*';
 		const char *alts = *w + repeat;
 		for (;;) {
-			const char *q = skip_space(p);
+			const char *q = text + mm_sql_skip_blank(text, (size_t)(p - text), len);
 			size_t n = word_len(q);
 			if (n && one_of(q, n, alts)) {
 				p = q + n;

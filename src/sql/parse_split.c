@@ -45,24 +45,6 @@ static size_t dollar_tag(const char *t, size_t i, size_t len)
 	return j < len && t[j] == '$' ? j + 1 - i : 0;
 }
 
-static size_t skip_block_comment(const char *t, size_t i, size_t len)
-{
-	int depth = 0;
-	while (i < len) {
-		if (t[i] == '/' && i + 1 < len && t[i + 1] == '*') {
-			depth++;
-			i += 2;
-		} else if (t[i] == '*' && i + 1 < len && t[i + 1] == '/') {
-			i += 2;
-			if (--depth == 0)
-				return i;
-		} else {
-			i++;
-		}
-	}
-	return len;
-}
-
 /* '...' or "...": a doubled quote stays inside; E'...' also escapes with a backslash. */
 static size_t skip_quoted(const char *t, size_t i, size_t len)
 {
@@ -92,7 +74,7 @@ static size_t propose_cut(const char *t, size_t from, size_t len)
 			const char *nl = memchr(t + i, '\n', len - i);
 			i = nl ? (size_t)(nl - t) : len;
 		} else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
-			i = skip_block_comment(t, i, len);
+			i = mm_sql_skip_blank(t, i, len); /* the comment, and what blank follows it */
 		} else if (c == '$' && (i == 0 || !ident_char((unsigned char)t[i - 1])) && (n = dollar_tag(t, i, len))) {
 			size_t j = i + n;
 			while (j + n <= len && !(t[j] == '$' && memcmp(t + j, t + i, n) == 0))

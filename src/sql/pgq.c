@@ -94,34 +94,6 @@ static size_t char_to_byte(const char *text, size_t len, int pos)
 	return off < len ? off : len;
 }
 
-/* Skip white space and comments (-- to end of line, nested C-style) from off. */
-static size_t skip_blank(const char *t, size_t off, size_t end)
-{
-	while (off < end) {
-		char c = t[off];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-			off++;
-		} else if (c == '-' && off + 1 < end && t[off + 1] == '-') {
-			while (off < end && t[off] != '\n')
-				off++;
-		} else if (c == '/' && off + 1 < end && t[off + 1] == '*') {
-			int depth = 0;
-			do {
-				if (t[off] == '/' && off + 1 < end && t[off + 1] == '*') {
-					depth++;
-					off += 2;
-				} else if (t[off] == '*' && off + 1 < end && t[off + 1] == '/') {
-					depth--;
-					off += 2;
-				} else
-					off++;
-			} while (depth > 0 && off < end);
-		} else
-			break;
-	}
-	return off;
-}
-
 /* Length of the token PostgreSQL names in `... at or near "TOKEN"`, when it stands at off. */
 static size_t near_token_len(const char *msg, const char *text, size_t len, size_t off)
 {
@@ -235,7 +207,7 @@ static void add_stmts(struct mm_ctx *ctx, struct mm_source *src, PgQuery__ParseR
 		size_t end = raw->stmt_len ? start + (size_t)raw->stmt_len : last_end;
 		if (end > src->len)
 			end = src->len;
-		start = skip_blank(src->text, start > from ? start : from, end);
+		start = mm_sql_skip_blank(src->text, start > from ? start : from, end);
 		while (end > start && strchr(" \t\r\n\f\v;", src->text[end - 1]))
 			end--;
 		end = trim_trailing_comment(ctx, src->text, start, end);
